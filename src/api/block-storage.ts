@@ -1,0 +1,83 @@
+import type { Pool, Service, Snapshot, Volume, VolumeType } from './types.js';
+
+/**
+ * What the rest of volmig may ask of a Block Storage v3 endpoint. Implemented on undici by CinderClient
+ * (src/api/cinder-client.ts). Faults are thrown as CinderApiError (src/api/errors.ts); a request that may have
+ * reached the server but whose answer was lost is thrown as RequestOutcomeUnknownError, and is never resent.
+ */
+export interface VolumeListQuery {
+  /** Server-side exact filters (`migration_status`, `status`, `name`, `host`, ...). */
+  filters?: Record<string, string>;
+  allProjects?: boolean;
+  /** Page size sent as `limit`; pagination follows `volumes_links` until done. */
+  pageSize?: number;
+  /** Stop after this many volumes in total. */
+  max?: number;
+}
+
+export interface MigrateRequest {
+  host?: string;
+  cluster?: string;
+  forceHostCopy?: boolean;
+  lockVolume?: boolean;
+}
+
+export interface ActionResult {
+  status: number;
+  requestId?: string;
+}
+
+export interface ResetStatusRequest {
+  status?: string;
+  migration_status?: string;
+  attach_status?: string;
+}
+
+export interface CreateVolumeRequest {
+  size: number;
+  name?: string;
+  description?: string;
+  volume_type?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface RawResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+  requestId?: string;
+}
+
+export interface BlockStorageClient {
+  /** Negotiated microversion, e.g. "3.70" against Cinder 21.3 or "3.72" against the sandbox. */
+  readonly microversion: string;
+  /** Base URL including the project id, e.g. http://127.0.0.1:8776/v3/admin */
+  readonly endpoint: string;
+  readonly projectId: string;
+
+  /** Streams /volumes/detail page by page (never holds every page). */
+  listVolumes(query?: VolumeListQuery): AsyncIterable<Volume>;
+  getVolume(id: string): Promise<Volume>;
+  /** Exact id, else a unique name (NotFoundError / AmbiguousVolumeError, both exit 3). */
+  findVolume(ref: string, options?: { allProjects?: boolean }): Promise<Volume>;
+  createVolume(request: CreateVolumeRequest): Promise<Volume>;
+  deleteVolume(id: string): Promise<ActionResult>;
+
+  listSnapshots(query?: { volumeId?: string; allProjects?: boolean }): Promise<Snapshot[]>;
+  getPools(): Promise<Pool[]>;
+  listServices(query?: { binary?: string; host?: string }): Promise<Service[]>;
+  listVolumeTypes(): Promise<VolumeType[]>;
+  /** By id or name; NotFoundError when neither matches. */
+  findVolumeType(ref: string): Promise<VolumeType>;
+
+  /** POST os-migrate_volume; 202 or throws. Never retried. */
+  migrateVolume(id: string, request: MigrateRequest): Promise<ActionResult>;
+  /** POST os-retype; 202 or throws. Never retried. */
+  retypeVolume(id: string, newType: string, migrationPolicy: 'never' | 'on-demand'): Promise<ActionResult>;
+  resetStatus(id: string, request: ResetStatusRequest): Promise<ActionResult>;
+  attachVolume(id: string, request: { instance_uuid?: string; host_name?: string; mountpoint: string }): Promise<ActionResult>;
+  detachVolume(id: string, attachmentId?: string): Promise<ActionResult>;
+
+  /** Escape hatch for callers that need an exact path (the conformance suite, the recorder). */
+  request<T = unknown>(method: string, path: string, body?: unknown): Promise<RawResponse<T>>;
+}

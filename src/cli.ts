@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { ExitCode, VolmigError, ReportedError, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
+import { Output } from './ui/output.js';
+import type { BlockStorageClient } from './api/block-storage.js';
+import type { VolmigSettings } from './config/settings.js';
+import { COMMANDS } from './commands/index.js';
+
+export { processIo } from './io.js';
+
+/**
+ * What a command action gets: the injected io, the merged global options, an Output, and lazily built
+ * settings and client (so `--help` and `completion` never load undici or read config files).
+ */
+export interface CommandEnv {
+  io: Io;
+  globals: GlobalOptions;
+  out: Output;
+  settings(): Promise<VolmigSettings>;
+  client(): Promise<BlockStorageClient>;
+}
+
+export type CommandAction = (env: CommandEnv) => Promise<number | void>;
+
+export interface CommandContext {
+  io: Io;
+  /** Wraps an action: builds the env from the command's merged options, records the exit code. */
+  action(cmd: Command, run: CommandAction): Promise<void>;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const { Command, CommanderError } = await import('commander');
+  let exitCode: number = ExitCode.OK;
+  let globals: GlobalOptions = {};
+
+  const program = new Command('volmig');
+  program
+    .description('Move OpenStack Block Storage (Cinder) volumes between backends and pools, and see what the migration is doing.')
+    .version(await readVersion(), '-V, --version', 'print the volmig version')
+    .helpCommand('help [command]', 'show help for a command')
+    .showHelpAfterError('(run volmig help <command> for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s),
+    });
+  addGlobalOptions(program);
+
+  let settingsPromise: Promise<VolmigSettings> | undefined;
+  let clientPromise: Promise<BlockStorageClient> | undefined;
+
+  const ctx: CommandContext = {
+    io,
+    async action(cmd, run) {
+      globals = cmd.optsWithGlobals() as GlobalOptions;
+      const out = new Output(io, globals);
+      const env: CommandEnv = {
+        io,
+        globals,
+        out,
+        settings() {
+          settingsPromise ??= import('./config/settings.js').then((m) => m.loadSettings(io));
+          return settingsPromise;
+        },
+        client() {
+          clientPromise ??= (async () => {
+            const settings = await env.settings();
+            const { resolveCloudConfig } = await import('./config/cloud.js');
+            const cloud = await resolveCloudConfig(globals, io, settings);
+            const { connect } = await import('./api/connect.js');
+            return connect(cloud, io, { debug: globals.debug ? (line) => out.debug(line) : undefined });
+          })();
+          return clientPromise;
+        },
+      };
+      const code = await run(env);
+      if (typeof code === 'number') exitCode = code;
+    },
+  };
+
+  for (const register of COMMANDS) register(program, ctx);
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    return reportError(err, io, globals, CommanderError);
+  }
+}
+
+function reportError(err: unknown, io: Io, globals: GlobalOptions, CommanderError: new (...a: any[]) => Error): number {
+  const out = new Output(io, { ...globals, json: false });
+  if (err instanceof CommanderError) {
+    const ce = err as Error & { code: string; exitCode: number };
+    // help and version are successful exits; every other parse failure is a usage error (exit 2).
+    if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' || ce.code === 'commander.help') {
+      return ExitCode.OK;
+    }
+    if (ce.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
+    return ExitCode.USAGE;
+  }
+  if (err instanceof ReportedError) {
+    if (globals.debug && err.stack) out.debug(err.stack);
+    return err.exitCode;
+  }
+  if (err instanceof VolmigError) {
+    out.error(`Error: ${err.message}`);
+    if (err.hint) out.info(err.hint);
+    if (globals.debug && err.stack) out.debug(err.stack);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  out.error(`Error: ${message}`);
+  if (globals.debug && err instanceof Error && err.stack) out.debug(err.stack);
+  else out.info('(this is a bug in volmig; run again with --debug for the stack trace)');
+  return ExitCode.FAILED;
+}
+
+async function readVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** For commands: a usage error for a bad option value (exit 2), in one line. */
+export function invalidOption(flag: string, value: string, allowed: string): UsageError {
+  return new UsageError(`invalid value for ${flag}: '${value}' (expected ${allowed})`);
+}

@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+
+export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
+
+/**
+ * Every command, in help order. Each module only declares its options; heavy modules are imported inside
+ * the action so that `volmig --help` stays fast.
+ */
+export const COMMANDS: RegisterCommand[] = [];
