@@ -1,0 +1,60 @@
+import { UsageError } from '../errors.js';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses `90s`, `10m`, `1h30m`, `2d`, `1.5h` or plain seconds (`45`) into milliseconds.
+ * A bad value is a usage error naming the flag, so a typo never silently means "wait forever".
+ */
+export function parseDuration(text: string, flag = 'duration'): number {
+  const s = String(text).trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(s)) {
+    const ms = Number(s) * 1000;
+    if (ms > 0) return Math.round(ms);
+  } else if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(s)) {
+    let total = 0;
+    for (const part of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(part[1]) * UNIT_MS[part[2]!]!;
+    if (total > 0) return Math.round(total);
+  }
+  throw new UsageError(`invalid value for ${flag}: '${text}' (expected a positive duration such as 90s, 10m, 1h30m or plain seconds)`);
+}
+
+/** `0:50`, `12:03`, `1:02:03`: the clock form used by progress lines and summaries. */
+export function formatClock(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  const ss = String(sec).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** `90s` → "1m30s" style for messages about timeouts. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  let out = '';
+  if (h) out += `${h}h`;
+  if (m) out += `${m}m`;
+  if (s || !out) out += `${s}s`;
+  return out;
+}
+
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+/** Bytes as GiB with one decimal (sizes in Cinder are whole GiB, progress is a share of them). */
+export function formatGiB(bytes: number): string {
+  return (bytes / GIB).toFixed(1);
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= GIB) return `${(bytesPerSecond / GIB).toFixed(1)} GiB/s`;
+  if (bytesPerSecond >= 10 * MIB) return `${Math.round(bytesPerSecond / MIB)} MiB/s`;
+  if (bytesPerSecond >= MIB) return `${(bytesPerSecond / MIB).toFixed(1)} MiB/s`;
+  return `${Math.round(bytesPerSecond / 1024)} KiB/s`;
+}
+
+export { GIB, MIB };

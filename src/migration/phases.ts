@@ -1,0 +1,127 @@
+import { volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js';
+
+/**
+ * Where a migration stands as volmig sees it from the API.
+ * - pending: the request was accepted but the volume does not show it yet;
+ * - starting / migrating / completing: Cinder's own in-flight values;
+ * - success / error: this migration's result;
+ * - idle: nothing in flight and nothing this run started (the volume's last result, if any, is in lastResult).
+ */
+export type MigrationPhase = 'pending' | 'starting' | 'migrating' | 'completing' | 'success' | 'error' | 'idle';
+
+export const IN_FLIGHT_STATUSES: ReadonlySet<string> = new Set(['starting', 'migrating', 'completing']);
+
+/** Cinder reports "never migrated" as null, "None", "none" or (briefly, see poll-I-nameid.log) an empty string. */
+export function normalizedMigrationStatus(v: Volume): string | null {
+  const raw = volumeMigrationStatus(v);
+  if (raw === null || raw === undefined) return null;
+  const s = String(raw).trim();
+  if (s === '' || s.toLowerCase() === 'none') return null;
+  return s;
+}
+
+export function isInFlight(v: Volume): boolean {
+  const s = normalizedMigrationStatus(v);
+  return s !== null && IN_FLIGHT_STATUSES.has(s);
+}
+
+/**
+ * The `migration_progress` contract (microversion 3.72): an integer percent while a host-assisted copy runs,
+ * anything else (absent, a word) means "indeterminate" and is never read as 0%.
+ */
+export function numericProgress(v: Volume): number | null {
+  const raw = v.migration_progress;
+  if (typeof raw === 'number') return Number.isFinite(raw) ? clampPercent(raw) : null;
+  if (typeof raw !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw);
+  return m ? clampPercent(Number(m[1])) : null;
+}
+
+function clampPercent(n: number): number {
+  return Math.min(100, Math.max(0, n));
+}
+
+/** What volmig knew about the volume just before it sent the request (absent when only watching). */
+export interface MigrationBaseline {
+  host: string | null;
+  migrationStatus: string | null;
+  updatedAt: string | null;
+}
+
+export interface PhaseContext {
+  baseline?: MigrationBaseline;
+  /** The host the volume was on when the migration started (baseline host, else first observation). */
+  sourceHost: string | null;
+  /** An in-flight status was observed earlier in this watch. */
+  seenInFlight: boolean;
+}
+
+export interface PhaseReading {
+  phase: MigrationPhase;
+  /** The migration status is empty but the host already switched: real Cinder's gap between completing and success. */
+  completionGap: boolean;
+  /** The migration status went back to empty on the source host after being in flight (an admin reset it). */
+  resetObserved: boolean;
+  /** For idle: the volume's previous migration result. */
+  lastResult: 'success' | 'error' | null;
+}
+
+/**
+ * Classifies one observation. The subtle cases come from real Cinder:
+ * - a migration can finish before the first poll: success (host changed) or error (scheduler refused in ~0.5 s,
+ *   poll-C-pinned.log) must still be recognised, which is what the baseline is for;
+ * - `migration_status` reads empty for a moment with the host switched (poll-I-nameid.log): completing, not a reset.
+ */
+export function readPhase(v: Volume, ctx: PhaseContext): PhaseReading {
+  const ms = normalizedMigrationStatus(v);
+  const host = volumeHost(v);
+  const hostChanged = ctx.sourceHost !== null && host !== null && host !== ctx.sourceHost;
+  const base = ctx.baseline;
+  const reading = (phase: MigrationPhase, extra: Partial<PhaseReading> = {}): PhaseReading => ({
+    phase,
+    completionGap: false,
+    resetObserved: false,
+    lastResult: null,
+    ...extra,
+  });
+
+  if (ms !== null && IN_FLIGHT_STATUSES.has(ms)) return reading(ms as MigrationPhase);
+
+  if (ms === 'success') {
+    if (ctx.seenInFlight || hostChanged) return reading('success');
+    if (base) {
+      // The API records `starting` before it answers 202, so a success that is not the baseline's own is ours.
+      if (base.migrationStatus !== 'success') return reading('success');
+      return reading('pending');
+    }
+    return reading('idle', { lastResult: 'success' });
+  }
+
+  if (ms === 'error') {
+    if (ctx.seenInFlight) return reading('error');
+    if (base) {
+      if (base.migrationStatus !== 'error' || updatedSince(v, base)) return reading('error');
+      return reading('pending');
+    }
+    return reading('idle', { lastResult: 'error' });
+  }
+
+  if (ms === null) {
+    if (hostChanged && (ctx.seenInFlight || base)) return reading('completing', { completionGap: true });
+    if (ctx.seenInFlight) return reading('error', { resetObserved: true });
+    if (base) return reading('pending');
+    return reading('idle');
+  }
+
+  // `deleting` / `target:<id>` describe the temporary destination record, not a migration of this volume.
+  if (base) return reading('pending');
+  return reading('idle');
+}
+
+function updatedSince(v: Volume, base: MigrationBaseline): boolean {
+  return base.updatedAt !== null && v.updated_at !== null && v.updated_at !== undefined && v.updated_at !== base.updatedAt;
+}
+
+export function isTerminal(phase: MigrationPhase): boolean {
+  return phase === 'success' || phase === 'error';
+}
