@@ -95,9 +95,9 @@ function reportError(err: unknown, io: Io, globals: GlobalOptions, CommanderErro
   if (err instanceof CommanderError) {
     const ce = err as Error & { code: string; exitCode: number };
     // help and version are successful exits; every other parse failure is a usage error (exit 2).
-    if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' || ce.code === 'commander.help') {
-      return ExitCode.OK;
-    }
+    if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version') return ExitCode.OK;
+    // `volmig` with no command prints help on stderr and is a usage error; `volmig help` is a success.
+    if (ce.code === 'commander.help') return ce.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     if (ce.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
     return ExitCode.USAGE;
   }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
+import { registerList } from './list.js';
+import { registerShow } from './show.js';
+import { registerPools } from './pools.js';
+import { registerCompletion } from './completion.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
@@ -7,4 +11,9 @@ export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
  * Every command, in help order. Each module only declares its options; heavy modules are imported inside
  * the action so that `volmig --help` stays fast.
  */
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [
+  registerList,
+  registerShow,
+  registerPools,
+  registerCompletion,
+];

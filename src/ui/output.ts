@@ -56,6 +56,11 @@ export class Output {
     this.io.stdout.write(line.endsWith('\n') ? line : line + '\n');
   }
 
+  /** Raw result text on stdout, for results written piece by piece (a streamed JSON array). */
+  resultWrite(text: string): void {
+    this.io.stdout.write(text);
+  }
+
   /** A JSON result on stdout (pretty for a document, compact for JSON lines). */
   resultJson(value: unknown, options: { lines?: boolean } = {}): void {
     this.io.stdout.write((options.lines ? JSON.stringify(value) : JSON.stringify(value, null, 2)) + '\n');

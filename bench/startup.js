@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Cold-start benchmark: median wall time of `node bin/volmig.js --help` beside a bare `node -e 0`.
+// The target (issue 2) is at most 1.6x node itself: heavy modules must load inside command actions only.
+// Usage: node bench/startup.js [--runs N] [--check]   (--check exits 1 when the ratio misses the target)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+
+const TARGET_RATIO = 1.6;
+const args = process.argv.slice(2);
+const runsIndex = args.indexOf('--runs');
+const runs = runsIndex >= 0 ? Number(args[runsIndex + 1]) : 15;
+const check = args.includes('--check');
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`bench: --runs needs a positive whole number, got '${args[runsIndex + 1]}'`);
+  process.exit(2);
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+if (!existsSync(new URL('../dist/cli.js', import.meta.url))) {
+  console.error('bench: dist/ is missing; run `npm run build` first (or `npm run bench`)');
+  process.exit(2);
+}
+
+function timeOnce(argv) {
+  const start = performance.now();
+  const result = spawnSync(process.execPath, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const elapsed = performance.now() - start;
+  if (result.status !== 0) {
+    console.error(`bench: \`node ${argv.join(' ')}\` exited ${result.status}: ${String(result.stderr).trim()}`);
+    process.exit(1);
+  }
+  return elapsed;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const cases = [
+  { label: 'node -e 0', argv: ['-e', '0'] },
+  { label: 'volmig --help', argv: ['bin/volmig.js', '--help'] },
+];
+// One untimed run each warms the file-system cache; then the two commands alternate so drift hits both alike.
+for (const c of cases) timeOnce(c.argv);
+const samples = cases.map(() => []);
+for (let i = 0; i < runs; i += 1) cases.forEach((c, j) => samples[j].push(timeOnce(c.argv)));
+
+const [nodeMs, volmigMs] = samples.map(median);
+const ratio = volmigMs / nodeMs;
+const ok = ratio <= TARGET_RATIO;
+console.log(`node ${process.version}, ${runs} runs each, median wall time`);
+console.log(`  node -e 0          ${nodeMs.toFixed(1).padStart(7)} ms`);
+console.log(`  volmig --help      ${volmigMs.toFixed(1).padStart(7)} ms`);
+console.log(`  ratio              ${ratio.toFixed(2).padStart(7)}x  (target <= ${TARGET_RATIO}x: ${ok ? 'met' : 'MISSED'})`);
+if (check && !ok) process.exitCode = 1;

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+
+export function registerList(program: Command, ctx: CommandContext): void {
+  program
+    .command('list')
+    .description('list volumes with their host and migration status (streams every page)')
+    .option('--migration-status <status>', 'none, starting, migrating, completing, success, error, deleting or target:<volume id>')
+    .option('--status <status>', 'volume status, e.g. available, in-use, maintenance, error')
+    .option('--host <host>', 'host@backend#pool (exact), or host@backend / host for every pool below it')
+    .option('--name <name>', 'exact volume name')
+    .option('--all-projects', 'volumes of every project (admin)')
+    .option('--long', 'add type, project, name_id and progress columns')
+    .option('--show-targets', 'also list the temporary destination volumes of generic migrations')
+    .option('--limit <n>', 'list at most n volumes')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  volmig list --migration-status migrating --all-projects\n  volmig list --host node1@ceph-a --long\n  volmig list --json | jq -r \'.[].id\'',
+    )
+    .action((opts: Record<string, unknown>, cmd: Command) =>
+      ctx.action(cmd, async (env) => {
+        const { parseListOptions, listVolumeRows } = await import('../migration/list.js');
+        const options = parseListOptions({
+          migrationStatus: opts.migrationStatus as string | undefined,
+          status: opts.status as string | undefined,
+          host: opts.host as string | undefined,
+          name: opts.name as string | undefined,
+          allProjects: opts.allProjects as boolean | undefined,
+          showTargets: opts.showTargets as boolean | undefined,
+          limit: opts.limit as string | undefined,
+        });
+        const client = await env.client();
+        const { StreamingJsonArray, StreamingTable } = await import('../ui/table.js');
+        const { volumeColumns } = await import('../ui/volume-view.js');
+        const out = env.out;
+        if (out.json) {
+          // No closing bracket after a failure mid-listing: a truncated array must not parse as a complete one.
+          const array = new StreamingJsonArray((text) => out.resultWrite(text));
+          for await (const row of listVolumeRows(client, options)) array.push(row.volume);
+          array.end();
+          return 0;
+        }
+        let count: number;
+        const table = new StreamingTable(volumeColumns(out.c, { long: Boolean(opts.long) }), (line) => out.result(line));
+        try {
+          for await (const row of listVolumeRows(client, options)) table.push(row);
+        } finally {
+          count = table.end();
+        }
+        if (count === 0) {
+          out.info(
+            options.allProjects
+              ? 'No volumes found.'
+              : `No volumes found in project ${client.projectId} (--all-projects lists every project).`,
+          );
+        }
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+
+export function registerShow(program: Command, ctx: CommandContext): void {
+  program
+    .command('show')
+    .description('show one volume: status, host, migration status, name_id, attachments and, while a generic migration copies, its destination')
+    .argument('<volume>', 'volume id, or a name that matches exactly one volume')
+    .option('--all-projects', 'resolve the name in every project (admin)')
+    .addHelpText(
+      'after',
+      '\nWith --json: the API\'s volume object, plus volmig\'s additions under "volmig"\n({"volmig": {"target": <destination volume object or null>}}).',
+    )
+    .action((ref: string, opts: Record<string, unknown>, cmd: Command) =>
+      ctx.action(cmd, async (env) => {
+        const client = await env.client();
+        const { findMigrationTarget, isMigrationInFlight } = await import('../migration/list.js');
+        const volume = await client.findVolume(ref, { allProjects: Boolean(opts.allProjects) });
+        const target = isMigrationInFlight(volume) ? await findMigrationTarget(client, volume.id) : undefined;
+        if (env.out.json) {
+          env.out.resultJson({ ...volume, volmig: { target: target ?? null } });
+          return 0;
+        }
+        const { renderVolumeView } = await import('../ui/volume-view.js');
+        for (const line of renderVolumeView({ volume, target }, env.out.c)) env.out.result(line);
+        return 0;
+      }),
+    );
+}
