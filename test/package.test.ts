@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+  engines: { node: string };
+  files: string[];
+};
+
+// These tests look at what `npm pack` ships and what the installed bin runs: the built dist/ (npm test builds first).
+beforeAll(() => {
+  if (!existsSync(new URL('../dist/cli.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+});
+
+test('the tarball carries only dist, bin, completions, README.md and package.json', async () => {
+  // --ignore-scripts: `prepare` would rebuild; the dist under test is the one npm test just built.
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+  const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
+
+  const outside = files.filter((p) => !/^(dist|bin|completions)\//.test(p) && p !== 'README.md' && p !== 'package.json');
+  expect(outside).toEqual([]);
+  expect(files.filter((p) => p.startsWith('dist/') && !p.endsWith('.js'))).toEqual([]);
+  for (const required of [
+    'README.md',
+    'package.json',
+    'bin/volmig.js',
+    'dist/cli.js',
+    'dist/commands/list.js',
+    'completions/volmig.bash',
+    'completions/_volmig',
+    'completions/volmig.fish',
+  ]) {
+    expect(files).toContain(required);
+  }
+  expect(pkg.bin).toEqual({ volmig: 'bin/volmig.js' });
+  expect(pkg.engines.node).toBe('>=20.18.1');
+});
+
+test('bin/volmig.js --version runs from the built dist and prints the package version', async () => {
+  const { stdout, stderr } = await run(process.execPath, ['bin/volmig.js', '--version'], { cwd: root, env: { PATH: process.env.PATH } });
+  expect(stdout).toBe(`${pkg.version}\n`);
+  expect(stderr).toBe('');
+});
+
+test('bin/volmig.js with an unknown command exits 2 with one error line and no stack', async () => {
+  const failure = await run(process.execPath, ['bin/volmig.js', 'frobnicate'], { cwd: root, env: { PATH: process.env.PATH } }).then(
+    () => undefined,
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+  expect(failure?.code).toBe(2);
+  expect(failure?.stdout).toBe('');
+  expect(failure?.stderr).toBe("error: unknown command 'frobnicate'\n(run volmig help <command> for usage)\n");
+});

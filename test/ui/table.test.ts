@@ -1,0 +1,65 @@
+import { expect, test } from 'vitest';
+import { Chalk } from 'chalk';
+import { StreamingJsonArray, StreamingTable, renderKeyValue, renderTable, type Column } from '../../src/ui/table.js';
+
+interface Row {
+  id: string;
+  size: number;
+}
+const columns: Column<Row>[] = [
+  { header: 'ID', value: (r) => r.id },
+  { header: 'Size', value: (r) => String(r.size), align: 'right' },
+  { header: 'Note', value: (r) => (r.size > 10 ? 'big' : '-') },
+];
+
+test('renderTable pads to the widest cell, right-aligns numbers, leaves no trailing blanks', () => {
+  expect(renderTable(columns, [{ id: 'a', size: 1 }, { id: 'longer-id', size: 120 }])).toEqual([
+    'ID         Size  Note',
+    'a             1  -',
+    'longer-id   120  big',
+  ]);
+});
+
+test('colour codes do not count towards column widths', () => {
+  const c = new Chalk({ level: 1 });
+  const coloured: Column<Row>[] = [{ ...columns[0]!, color: (t) => c.green(t) }, columns[1]!];
+  const lines = renderTable(coloured, [{ id: 'a', size: 1 }, { id: 'bb', size: 22 }]);
+  expect(lines[1]).toBe(`${c.green('a ')}     1`);
+  expect(lines.map((l) => l.replace(/\u001b\[\d+m/g, ''))).toEqual(['ID  Size', 'a      1', 'bb    22']);
+});
+
+test('StreamingTable prints nothing for no rows and fixes widths from the first rows', () => {
+  const empty: string[] = [];
+  expect(new StreamingTable(columns, (l) => empty.push(l)).end()).toBe(0);
+  expect(empty).toEqual([]);
+
+  const lines: string[] = [];
+  const table = new StreamingTable(columns, (l) => lines.push(l), 2);
+  table.push({ id: 'a', size: 1 });
+  expect(lines).toEqual([]); // still buffering
+  table.push({ id: 'bb', size: 2 });
+  expect(lines).toEqual(['ID  Size  Note', 'a      1  -', 'bb     2  -']);
+  table.push({ id: 'ccc', size: 33 }); // wider than the buffered rows: its column widens from here on
+  table.push({ id: 'd', size: 4 });
+  expect(table.end()).toBe(4);
+  expect(lines.slice(3)).toEqual(['ccc    33  big', 'd       4  -']);
+});
+
+test('StreamingJsonArray is byte-identical to JSON.stringify(array, null, 2)', () => {
+  for (const values of [[], [{ a: 1 }], [{ a: 1, b: [1, 2], c: { d: null } }, { e: 'x' }, 3]]) {
+    let text = '';
+    const array = new StreamingJsonArray((t) => (text += t));
+    values.forEach((v) => array.push(v));
+    expect(array.end()).toBe(values.length);
+    expect(text).toBe(JSON.stringify(values, null, 2) + '\n');
+  }
+});
+
+test('renderKeyValue aligns values and indents continuation lines', () => {
+  expect(renderKeyValue([['id', 'x'], ['attachments', 'one\ntwo'], ['empty', '']])).toEqual([
+    'id:           x',
+    'attachments:  one',
+    '              two',
+    'empty:',
+  ]);
+});
