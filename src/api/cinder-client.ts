@@ -1,0 +1,293 @@
+import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import type {
+  ActionResult,
+  BlockStorageClient,
+  CreateVolumeRequest,
+  MigrateRequest,
+  RawResponse,
+  ResetStatusRequest,
+  VolumeListQuery,
+} from './block-storage.js';
+import type { AuthResult, AuthSession } from './auth.js';
+import { AmbiguousVolumeError, CinderApiError, RequestOutcomeUnknownError, parseCinderFault } from './errors.js';
+import { header, type HttpResponse, type HttpTransport } from './http.js';
+import { compareMicroversions } from './microversion.js';
+import { rebaseLink } from './endpoint.js';
+import type { Link, Pool, Service, Snapshot, Volume, VolumeType } from './types.js';
+import { isMigrationTarget } from './types.js';
+
+export interface CinderClientOptions {
+  transport: HttpTransport;
+  session: AuthSession;
+  /** `.../v3/{project_id}` */
+  endpoint: string;
+  projectId: string;
+  microversion: string;
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** Upper bound on pages one listing follows, so a server that loops its `next` links cannot hang volmig. */
+const MAX_PAGES = 10_000;
+
+interface JsonResponse<T> extends HttpResponse {
+  json: T;
+}
+
+/**
+ * BlockStorageClient on undici. Every request carries `OpenStack-API-Version: volume X.Y` and the token; a 401 gets
+ * one re-authentication and one resend (Cinder did not process it); GETs are retried by the transport; a
+ * state-changing request answered 5xx is reported as RequestOutcomeUnknownError, never resent.
+ */
+export class CinderClient implements BlockStorageClient {
+  readonly microversion: string;
+  readonly endpoint: string;
+  readonly projectId: string;
+  private readonly transport: HttpTransport;
+  private readonly session: AuthSession;
+
+  constructor(options: CinderClientOptions) {
+    this.transport = options.transport;
+    this.session = options.session;
+    this.endpoint = options.endpoint.replace(/\/+$/, '');
+    this.projectId = options.projectId;
+    this.microversion = options.microversion;
+  }
+
+  /** True when the negotiated microversion is at least `version` (e.g. "3.16"). */
+  supports(version: string): boolean {
+    return compareMicroversions(this.microversion, version) >= 0;
+  }
+
+  url(path: string): string {
+    if (/^https?:\/\//i.test(path)) return path;
+    return `${this.endpoint}${path.startsWith('/') ? '' : '/'}${path}`;
+  }
+
+  /** Sends with the current token; on 401, renews the token once (when the auth method can) and sends again. */
+  private async exchange(method: string, url: string, body?: unknown): Promise<HttpResponse> {
+    let auth: AuthResult = await this.session.get();
+    let res = await this.transport.send({ method, url, body, headers: this.headers(auth) });
+    if (res.status === 401 && this.session.renewable) {
+      this.transport.debug(`401 from ${method} ${url}: authenticating again and resending once`);
+      auth = await this.session.renew(auth);
+      res = await this.transport.send({ method, url, body, headers: this.headers(auth) });
+    }
+    return res;
+  }
+
+  private headers(auth: AuthResult): Record<string, string> {
+    return { 'X-Auth-Token': auth.token, 'OpenStack-API-Version': `volume ${this.microversion}` };
+  }
+
+  /** A call that must succeed: status >= 400 becomes a typed error, the JSON body is parsed. */
+  private async call<T>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
+    const upper = method.toUpperCase();
+    const url = this.url(path);
+    const res = await this.exchange(upper, url, body);
+    if (res.status >= 400) throw this.failure(upper, url, res);
+    let json: unknown = undefined;
+    if (res.text.trim() !== '') {
+      try {
+        json = JSON.parse(res.text);
+      } catch {
+        const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
+        throw new UnavailableError(`${upper} ${url}: ${fault.message}`);
+      }
+    }
+    return { ...res, json: json as T };
+  }
+
+  private failure(method: string, url: string, res: HttpResponse): Error {
+    const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
+    if (res.status >= 500 && method !== 'GET' && method !== 'HEAD') {
+      return new RequestOutcomeUnknownError({
+        method,
+        url,
+        status: res.status,
+        requestId: res.requestId,
+        reason: `the server failed with HTTP ${res.status}${res.requestId ? ` (request id ${res.requestId})` : ''}: ${fault.message}`,
+      });
+    }
+    return new CinderApiError({
+      status: res.status,
+      message: fault.message,
+      faultName: fault.faultName,
+      requestId: res.requestId,
+      method,
+      url,
+      retryAfter: fault.retryAfter ?? header(res.headers, 'retry-after'),
+    });
+  }
+
+  private expectBody<T>(res: JsonResponse<Record<string, unknown> | undefined>, key: string, method: string, path: string): T {
+    const value = res.json?.[key];
+    if (value === undefined) {
+      throw new UnavailableError(`${method} ${this.url(path)}: HTTP ${res.status} without the expected '${key}' in the answer`);
+    }
+    return value as T;
+  }
+
+  private async action(id: string, body: Record<string, unknown>): Promise<ActionResult> {
+    const res = await this.call('POST', `/volumes/${encodeURIComponent(id)}/action`, body);
+    return { status: res.status, requestId: res.requestId };
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<RawResponse<T>> {
+    const res = await this.exchange(method.toUpperCase(), this.url(path), body);
+    let parsed: unknown = res.text;
+    if (res.text.trim() === '') parsed = undefined;
+    else {
+      try {
+        parsed = JSON.parse(res.text);
+      } catch {
+        // not JSON: the caller gets the text
+      }
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, requestId: res.requestId };
+  }
+
+  async *listVolumes(query: VolumeListQuery = {}): AsyncIterable<Volume> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query.filters ?? {})) params.set(key, value);
+    if (query.allProjects) params.set('all_tenants', '1');
+    const limit = query.pageSize ?? query.max;
+    if (limit !== undefined) params.set('limit', String(limit));
+    const qs = params.toString();
+    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max);
+  }
+
+  private async *paginate<T>(firstPath: string, key: string, max?: number): AsyncIterable<T> {
+    let next: string | undefined = this.url(firstPath);
+    const seen = new Set<string>();
+    let count = 0;
+    for (let page = 0; next && page < MAX_PAGES; page++) {
+      seen.add(next);
+      const res: JsonResponse<Record<string, unknown> | undefined> = await this.call('GET', next);
+      const items = this.expectBody<T[]>(res, key, 'GET', next);
+      for (const item of items) {
+        if (max !== undefined && count >= max) return;
+        count++;
+        yield item;
+      }
+      if (items.length === 0) return;
+      const links = res.json?.[`${key}_links`] as Link[] | undefined;
+      const href = links?.find((l) => l.rel === 'next')?.href;
+      next = href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
+      if (next && seen.has(next)) return;
+    }
+  }
+
+  async getVolume(id: string): Promise<Volume> {
+    const path = `/volumes/${encodeURIComponent(id)}`;
+    const res = await this.call<Record<string, unknown>>('GET', path);
+    return this.expectBody<Volume>(res, 'volume', 'GET', path);
+  }
+
+  async findVolume(ref: string, options: { allProjects?: boolean } = {}): Promise<Volume> {
+    if (UUID.test(ref)) {
+      try {
+        return await this.getVolume(ref);
+      } catch (err) {
+        if (!(err instanceof CinderApiError && err.status === 404)) throw err;
+      }
+    }
+    const matches: Volume[] = [];
+    for await (const v of this.listVolumes({ filters: { name: ref }, allProjects: options.allProjects })) {
+      if (v.name === ref) matches.push(v);
+    }
+    // An admin also sees the temporary destination of a generic migration, which carries the source's name.
+    const real = matches.filter((v) => !isMigrationTarget(v));
+    const candidates = real.length > 0 ? real : matches;
+    if (candidates.length === 1) return candidates[0]!;
+    if (candidates.length > 1) throw new AmbiguousVolumeError(ref, candidates);
+    throw new NotFoundError(`No volume with a name or ID of '${ref}' exists.`);
+  }
+
+  async createVolume(request: CreateVolumeRequest): Promise<Volume> {
+    const res = await this.call<Record<string, unknown>>('POST', '/volumes', { volume: request });
+    return this.expectBody<Volume>(res, 'volume', 'POST', '/volumes');
+  }
+
+  async deleteVolume(id: string): Promise<ActionResult> {
+    const res = await this.call('DELETE', `/volumes/${encodeURIComponent(id)}`);
+    return { status: res.status, requestId: res.requestId };
+  }
+
+  async listSnapshots(query: { volumeId?: string; allProjects?: boolean } = {}): Promise<Snapshot[]> {
+    const params = new URLSearchParams();
+    if (query.volumeId) params.set('volume_id', query.volumeId);
+    if (query.allProjects) params.set('all_tenants', '1');
+    const qs = params.toString();
+    const out: Snapshot[] = [];
+    for await (const s of this.paginate<Snapshot>(`/snapshots/detail${qs ? `?${qs}` : ''}`, 'snapshots')) out.push(s);
+    return out;
+  }
+
+  async getPools(): Promise<Pool[]> {
+    const path = '/scheduler-stats/get_pools?detail=true';
+    const res = await this.call<Record<string, unknown>>('GET', path);
+    return this.expectBody<Pool[]>(res, 'pools', 'GET', path);
+  }
+
+  async listServices(query: { binary?: string; host?: string } = {}): Promise<Service[]> {
+    const params = new URLSearchParams();
+    if (query.binary) params.set('binary', query.binary);
+    if (query.host) params.set('host', query.host);
+    const qs = params.toString();
+    const path = `/os-services${qs ? `?${qs}` : ''}`;
+    const res = await this.call<Record<string, unknown>>('GET', path);
+    return this.expectBody<Service[]>(res, 'services', 'GET', path);
+  }
+
+  async listVolumeTypes(): Promise<VolumeType[]> {
+    const res = await this.call<Record<string, unknown>>('GET', '/types');
+    return this.expectBody<VolumeType[]>(res, 'volume_types', 'GET', '/types');
+  }
+
+  async findVolumeType(ref: string): Promise<VolumeType> {
+    const types = await this.listVolumeTypes();
+    const found = types.find((t) => t.id === ref) ?? types.find((t) => t.name === ref);
+    if (found) return found;
+    if (UUID.test(ref)) {
+      // Private types are not in the list but can be read by id.
+      try {
+        const path = `/types/${encodeURIComponent(ref)}`;
+        const res = await this.call<Record<string, unknown>>('GET', path);
+        return this.expectBody<VolumeType>(res, 'volume_type', 'GET', path);
+      } catch (err) {
+        if (!(err instanceof CinderApiError && err.status === 404)) throw err;
+      }
+    }
+    throw new NotFoundError(`No volume type with a name or ID of '${ref}' exists.`);
+  }
+
+  async migrateVolume(id: string, request: MigrateRequest): Promise<ActionResult> {
+    const hasHost = request.host !== undefined && request.host !== '';
+    const hasCluster = request.cluster !== undefined && request.cluster !== '';
+    if (hasHost === hasCluster) throw new UsageError('give exactly one destination: a host (host@backend#pool) or a cluster');
+    if (hasCluster && !this.supports('3.16')) {
+      throw new UsageError(`migrating to a cluster needs volume API 3.16 or later; this connection uses ${this.microversion}`);
+    }
+    const body: Record<string, unknown> = hasHost ? { host: request.host } : { cluster: request.cluster };
+    body.force_host_copy = Boolean(request.forceHostCopy);
+    body.lock_volume = Boolean(request.lockVolume);
+    return this.action(id, { 'os-migrate_volume': body });
+  }
+
+  async retypeVolume(id: string, newType: string, migrationPolicy: 'never' | 'on-demand'): Promise<ActionResult> {
+    return this.action(id, { 'os-retype': { new_type: newType, migration_policy: migrationPolicy } });
+  }
+
+  async resetStatus(id: string, request: ResetStatusRequest): Promise<ActionResult> {
+    return this.action(id, { 'os-reset_status': request });
+  }
+
+  async attachVolume(id: string, request: { instance_uuid?: string; host_name?: string; mountpoint: string }): Promise<ActionResult> {
+    return this.action(id, { 'os-attach': request });
+  }
+
+  async detachVolume(id: string, attachmentId?: string): Promise<ActionResult> {
+    return this.action(id, { 'os-detach': attachmentId ? { attachment_id: attachmentId } : {} });
+  }
+}

@@ -1,0 +1,147 @@
+import { ExitCode, VolmigError, type ExitCode as ExitCodeValue } from '../errors.js';
+import type { Volume } from './types.js';
+import { volumeHost } from './types.js';
+
+/** 401/403 → 4, 404 → 3, other 4xx → 5, 5xx → 6 (the documented exit-code table). */
+export function exitCodeForStatus(status: number): ExitCodeValue {
+  if (status === 401 || status === 403) return ExitCode.AUTH;
+  if (status === 404) return ExitCode.NOT_FOUND;
+  if (status >= 400 && status < 500) return ExitCode.REJECTED;
+  return ExitCode.UNAVAILABLE;
+}
+
+export interface ParsedFault {
+  /** `badRequest`, `itemNotFound`, ... or undefined when the body was not a fault document. */
+  faultName?: string;
+  message: string;
+  retryAfter?: string;
+}
+
+const MAX_SNIPPET = 200;
+
+/**
+ * Reads a Cinder fault body (`{"<faultName>": {"code": N, "message": "..."}}`), a Keystone/keystonemiddleware
+ * error (`{"error": {"message": ...}}`), or anything else a proxy may put in front of the API. Never throws:
+ * an HTML page or an empty body becomes a sentence that names the status.
+ */
+export function parseCinderFault(status: number, bodyText: string, contentType?: string): ParsedFault {
+  const text = bodyText.trim();
+  if (text === '') return { message: `the server answered HTTP ${status} with an empty body` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { message: describeNonJson(status, text, contentType) };
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const record = parsed as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (const key of keys) {
+      const inner = record[key];
+      if (inner && typeof inner === 'object' && typeof (inner as { message?: unknown }).message === 'string') {
+        const fault = inner as { message: string; retryAfter?: unknown };
+        return {
+          faultName: key,
+          message: fault.message,
+          retryAfter: fault.retryAfter === undefined ? undefined : String(fault.retryAfter),
+        };
+      }
+    }
+    if (typeof record.message === 'string') return { message: record.message };
+  }
+  return { message: `the server answered HTTP ${status} with an unexpected JSON body: ${snippet(text)}` };
+}
+
+function describeNonJson(status: number, text: string, contentType?: string): string {
+  const isHtml = /html/i.test(contentType ?? '') || /^<(!doctype|html|head|body)/i.test(text);
+  if (isHtml) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)?.[1];
+    const what = title ? `: "${collapse(stripTags(title))}"` : '';
+    return `the server answered HTTP ${status} with an HTML page instead of JSON${what} (a proxy or a wrong endpoint?)`;
+  }
+  return `the server answered HTTP ${status} with a non-JSON body: ${snippet(text)}`;
+}
+
+function stripTags(s: string): string {
+  return s.replace(/<[^>]*>/g, ' ');
+}
+
+function collapse(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+function snippet(text: string): string {
+  const one = collapse(text);
+  return one.length > MAX_SNIPPET ? `${one.slice(0, MAX_SNIPPET)}…` : one;
+}
+
+/** A Block Storage API answer with status >= 400. `message` is Cinder's own text. */
+export class CinderApiError extends VolmigError {
+  readonly status: number;
+  readonly faultName?: string;
+  readonly requestId?: string;
+  readonly method: string;
+  readonly url: string;
+  /** `retryAfter` of an overLimit fault, or the Retry-After header. */
+  readonly retryAfter?: string;
+
+  constructor(init: {
+    status: number;
+    message: string;
+    faultName?: string;
+    requestId?: string;
+    method: string;
+    url: string;
+    retryAfter?: string;
+  }) {
+    const details = [`HTTP ${init.status}${init.faultName ? ` ${init.faultName}` : ''}`];
+    if (init.requestId) details.push(`request id ${init.requestId}`);
+    super(init.message, exitCodeForStatus(init.status), { hint: `(${details.join(', ')}; ${init.method} ${init.url})` });
+    this.status = init.status;
+    this.faultName = init.faultName;
+    this.requestId = init.requestId;
+    this.method = init.method;
+    this.url = init.url;
+    this.retryAfter = init.retryAfter;
+  }
+}
+
+/**
+ * A request that changes state (POST/PUT/DELETE/PATCH) may have reached the server but its answer was lost
+ * (connection dropped after sending, timeout) or the server failed with 5xx. Whether it acted is unknown, so it
+ * is never resent automatically.
+ */
+export class RequestOutcomeUnknownError extends VolmigError {
+  readonly method: string;
+  readonly url: string;
+  readonly status?: number;
+  readonly requestId?: string;
+
+  constructor(init: { method: string; url: string; reason: string; status?: number; requestId?: string; cause?: unknown }) {
+    super(
+      `${init.method} ${init.url}: ${init.reason}; the server may or may not have carried it out, and volmig did not send it again`,
+      ExitCode.UNAVAILABLE,
+      { hint: 'Check the current state of the resource before trying again.', cause: init.cause },
+    );
+    this.method = init.method;
+    this.url = init.url;
+    this.status = init.status;
+    this.requestId = init.requestId;
+  }
+}
+
+/** A name matched several volumes; the message lists them so the user can pick an id. */
+export class AmbiguousVolumeError extends VolmigError {
+  readonly ref: string;
+  readonly candidates: Volume[];
+
+  constructor(ref: string, candidates: Volume[]) {
+    const lines = candidates.map((v) => `  ${v.id}  ${v.name ?? '-'}  ${volumeHost(v) ?? '-'}`);
+    super(
+      `${candidates.length} volumes are named '${ref}'; give one of these IDs instead:\n${lines.join('\n')}`,
+      ExitCode.NOT_FOUND,
+    );
+    this.ref = ref;
+    this.candidates = candidates;
+  }
+}

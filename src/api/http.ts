@@ -1,0 +1,221 @@
+import type { Dispatcher } from 'undici';
+import { UnavailableError } from '../errors.js';
+import { RequestOutcomeUnknownError } from './errors.js';
+import { redactBodyForLog, redactUrl, isSecretHeader, REDACTED } from './redact.js';
+
+/** undici's `request`, injected so that this module never loads undici at import time. */
+export type UndiciRequest = typeof import('undici').request;
+
+export interface HttpTransportOptions {
+  request: UndiciRequest;
+  /** undefined = undici's global dispatcher (nock's agent in tests). */
+  dispatcher?: Dispatcher;
+  debug?: (line: string) => void;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  /** Whole-request timeout (headers and body), per attempt. */
+  requestTimeoutMs: number;
+  /** Attempts for a retryable request, the first one included. */
+  maxTries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Longest Retry-After volmig is willing to wait. */
+  retryAfterMaxMs?: number;
+  random?: () => number;
+  userAgent?: string;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** JSON-serialisable body. */
+  body?: unknown;
+  /**
+   * Safe to resend (GET, HEAD, or a Keystone token request that changes nothing). Only these are retried, and a lost
+   * connection on them is "unavailable" rather than "outcome unknown".
+   */
+  idempotent?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  requestId?: string;
+  durationMs: number;
+}
+
+const RETRY_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * JSON over undici with the policies that must hold for every call: bounded retries of safe requests only,
+ * a per-attempt timeout, one debug line per request and per answer with secrets redacted, and network failures
+ * turned into UnavailableError / RequestOutcomeUnknownError. HTTP error statuses are returned, not thrown.
+ */
+export class HttpTransport {
+  private readonly maxTries: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly retryAfterMaxMs: number;
+  private readonly random: () => number;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.maxTries = options.maxTries ?? 4;
+    this.backoffBaseMs = options.backoffBaseMs ?? 500;
+    this.backoffMaxMs = options.backoffMaxMs ?? 8000;
+    this.retryAfterMaxMs = options.retryAfterMaxMs ?? 60_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  get debugEnabled(): boolean {
+    return this.options.debug !== undefined;
+  }
+
+  debug(line: string): void {
+    this.options.debug?.(line);
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const method = req.method.toUpperCase();
+    const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
+    const tries = idempotent ? this.maxTries : 1;
+    for (let attempt = 1; ; attempt++) {
+      let response: HttpResponse;
+      try {
+        response = await this.once(method, req);
+      } catch (err) {
+        const failure = classifyNetworkError(err, this.options.requestTimeoutMs);
+        this.debug(`! ${method} ${redactUrl(req.url)} failed: ${failure.description}`);
+        if (!idempotent && failure.maybeSent) {
+          throw new RequestOutcomeUnknownError({ method, url: req.url, reason: failure.description, cause: err });
+        }
+        if (attempt < tries) {
+          await this.wait(method, req.url, attempt, undefined);
+          continue;
+        }
+        const after = attempt > 1 ? ` (${attempt} attempts)` : '';
+        throw new UnavailableError(`cannot reach ${req.url}: ${failure.description}${after}`, {
+          hint: failure.hint,
+          cause: err,
+        });
+      }
+      if (idempotent && RETRY_STATUSES.has(response.status) && attempt < tries) {
+        await this.wait(method, req.url, attempt, header(response.headers, 'retry-after'));
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async wait(method: string, url: string, attempt: number, retryAfter: string | undefined): Promise<void> {
+    const fromHeader = parseRetryAfter(retryAfter, this.options.now());
+    let delay: number;
+    if (fromHeader !== undefined) {
+      delay = Math.min(fromHeader, this.retryAfterMaxMs);
+    } else {
+      const ceiling = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (attempt - 1));
+      // "Equal jitter": at least half the ceiling, so retries neither stampede nor come back immediately.
+      delay = Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+    }
+    this.debug(`retrying ${method} ${redactUrl(url)} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.maxTries})`);
+    await this.options.sleep(delay);
+  }
+
+  private async once(method: string, req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...(req.headers ?? {}) };
+    if (this.options.userAgent) headers['User-Agent'] = this.options.userAgent;
+    let payload: string | undefined;
+    if (req.body !== undefined) {
+      payload = JSON.stringify(req.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    if (this.debugEnabled) {
+      const shown = Object.entries(headers)
+        .filter(([name]) => name !== 'Accept' && name !== 'User-Agent' && name !== 'Content-Type')
+        .map(([name, value]) => `${name}: ${isSecretHeader(name) ? REDACTED : value}`);
+      const body = req.body === undefined ? '' : ` ${redactBodyForLog(req.body)}`;
+      this.debug(`> ${method} ${redactUrl(req.url)}${shown.length ? ` [${shown.join('; ')}]` : ''}${body}`);
+    }
+    const started = this.options.now();
+    const res = await this.options.request(req.url, {
+      method: method as Dispatcher.HttpMethod,
+      headers,
+      body: payload,
+      dispatcher: this.options.dispatcher,
+      signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+    });
+    const text = await res.body.text();
+    const durationMs = this.options.now() - started;
+    const responseHeaders = res.headers as Record<string, string | string[] | undefined>;
+    const requestId = header(responseHeaders, 'x-openstack-request-id') ?? header(responseHeaders, 'x-compute-request-id');
+    this.debug(
+      `< ${res.statusCode} ${method} ${redactUrl(req.url)} ${durationMs} ms${requestId ? ` ${requestId}` : ''}` +
+        (header(responseHeaders, 'x-subject-token') ? ` [X-Subject-Token: ${REDACTED}]` : ''),
+    );
+    return { status: res.statusCode, headers: responseHeaders, text, requestId, durationMs };
+  }
+}
+
+export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name] ?? headers[name.toLowerCase()];
+  if (Array.isArray(value)) return value[0];
+  return value;
+}
+
+/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+interface NetworkFailure {
+  description: string;
+  /** The request may have reached the server (so a state-changing one must not be resent). */
+  maybeSent: boolean;
+  hint?: string;
+}
+
+const NOT_SENT_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host name not found (DNS)',
+  EAI_AGAIN: 'host name lookup failed (DNS)',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ETIMEDOUT: 'connection timed out',
+};
+
+const TLS_CODE = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH)/;
+
+function errorCodes(err: unknown): { code?: string; message: string; name?: string } {
+  const e = err as { code?: unknown; message?: unknown; name?: unknown; cause?: unknown } | undefined;
+  const cause = e?.cause as { code?: unknown; message?: unknown } | undefined;
+  const code =
+    (typeof cause?.code === 'string' && cause.code !== 'UND_ERR_SOCKET' ? cause.code : undefined) ??
+    (typeof e?.code === 'string' ? e.code : undefined);
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return { code, message, name: typeof e?.name === 'string' ? e.name : undefined };
+}
+
+export function classifyNetworkError(err: unknown, timeoutMs: number): NetworkFailure {
+  const { code, message, name } = errorCodes(err);
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return { description: `no answer within ${Math.round(timeoutMs / 1000)} s`, maybeSent: true };
+  }
+  if (code && NOT_SENT_CODES[code]) {
+    return { description: `${NOT_SENT_CODES[code]} (${code})`, maybeSent: false };
+  }
+  if (code && TLS_CODE.test(code)) {
+    return {
+      description: `TLS error: ${message} (${code})`,
+      maybeSent: false,
+      hint: 'Give the CA bundle with --os-cacert (OS_CACERT, clouds.yaml cacert), or --insecure to skip verification.',
+    };
+  }
+  return { description: code ? `${message} (${code})` : message, maybeSent: true };
+}

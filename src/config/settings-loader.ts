@@ -1,0 +1,79 @@
+import { UsageError } from '../errors.js';
+import type { Io } from '../io.js';
+import type { VolmigSettings } from './settings.js';
+
+export const SETTINGS_SEARCH_PLACES = [
+  'package.json',
+  '.volmigrc',
+  '.volmigrc.json',
+  '.volmigrc.yaml',
+  '.volmigrc.yml',
+  '.volmigrc.js',
+  '.volmigrc.cjs',
+  '.volmigrc.mjs',
+  'volmig.config.js',
+  'volmig.config.cjs',
+  'volmig.config.mjs',
+];
+
+const DURATION = /^\d+(\.\d+)?(ms|s|m|h|d)?$/;
+
+type Check = (value: unknown) => string | undefined;
+
+const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number');
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'a non-empty string');
+const duration: Check = (v) =>
+  typeof v === 'string' && DURATION.test(v.trim()) ? undefined : 'a duration such as "90s", "30m" or "1h"';
+
+const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> = {
+  cloud: nonEmptyString,
+  migration_progress_report_interval: positiveNumber,
+  output: (v) => (v === 'table' || v === 'json' ? undefined : '"table" or "json"'),
+  timeout: duration,
+  stall_timeout: duration,
+  http_timeout: positiveNumber,
+  connect_timeout: positiveNumber,
+};
+
+export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA);
+
+/** Checks a parsed settings document; an unknown key or a wrong type is a usage error naming the file and the key. */
+export function validateSettings(raw: unknown, filepath: string): VolmigSettings {
+  if (raw === null || raw === undefined) return { filepath };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UsageError(`${filepath}: volmig settings must be a mapping of keys to values (known keys: ${SETTINGS_KEYS.join(', ')})`);
+  }
+  const out: Record<string, unknown> = { filepath };
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const check = (SETTINGS_SCHEMA as Record<string, Check | undefined>)[key];
+    if (!check) {
+      throw new UsageError(`${filepath}: unknown setting '${key}' (known settings: ${SETTINGS_KEYS.join(', ')})`);
+    }
+    const expected = check(value);
+    if (expected) throw new UsageError(`${filepath}: setting '${key}' must be ${expected}, not ${JSON.stringify(value)}`);
+    out[key] = typeof value === 'string' ? value.trim() : value;
+  }
+  return out as VolmigSettings;
+}
+
+/**
+ * volmig's own settings via cosmiconfig (module name `volmig`), from io.cwd up to the project root, then $HOME.
+ * No file is fine: every setting has a default.
+ */
+export async function loadSettings(io: Io): Promise<VolmigSettings> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = (searchStrategy: 'project' | 'none') =>
+    cosmiconfig('volmig', { searchPlaces: SETTINGS_SEARCH_PLACES, searchStrategy, cache: false });
+  let result: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  try {
+    result = await explorer('project').search(io.cwd);
+    if (!result && io.env.HOME && io.env.HOME !== io.cwd) result = await explorer('none').search(io.env.HOME);
+  } catch (err) {
+    const e = err as { filepath?: string; message?: string; code?: string };
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return {};
+    const where = e.filepath ? `${e.filepath}: ` : '';
+    throw new UsageError(`${where}cannot read volmig settings: ${(e.message ?? String(err)).split('\n')[0]}`);
+  }
+  if (!result) return {};
+  return validateSettings(result.isEmpty ? null : result.config, result.filepath);
+}
