@@ -4,6 +4,8 @@ import { registerList } from './list.js';
 import { registerShow } from './show.js';
 import { registerPools } from './pools.js';
 import { registerCompletion } from './completion.js';
+import { registerEvacuate } from './evacuate.js';
+import { registerHistory } from './history.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
@@ -15,5 +17,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerList,
   registerShow,
   registerPools,
+  registerEvacuate,
+  registerHistory,
   registerCompletion,
 ];
