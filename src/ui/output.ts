@@ -12,14 +12,14 @@ export interface OutputOptions {
  * Colour decision for the whole run. chalk itself ignores NO_COLOR, so volmig decides:
  * never with --json, --no-color, NO_COLOR, TERM=dumb or FORCE_COLOR=0; forced by FORCE_COLOR>=1; else only on a TTY.
  */
-export function colorEnabled(io: Io, options: { json?: boolean; color?: boolean }): boolean {
+export function colorEnabled(io: Io, options: { json?: boolean; color?: boolean }, tty: boolean = io.isTTY): boolean {
   if (options.json) return false;
   if (options.color === false) return false;
   const env = io.env;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.TERM === 'dumb') return false;
   if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
-  return io.isTTY;
+  return tty;
 }
 
 /** Animation (bars, spinners, redraws) needs a real terminal and no machine-readable output. */
@@ -38,6 +38,8 @@ export class Output {
   readonly colorOn: boolean;
   readonly interactive: boolean;
   readonly c: ChalkInstance;
+  /** Colour for results on stdout: decided by stdout itself, so `volmig list | less` from a terminal stays plain. */
+  readonly cResult: ChalkInstance;
 
   constructor(
     readonly io: Io,
@@ -49,6 +51,7 @@ export class Output {
     this.colorOn = colorEnabled(io, options);
     this.interactive = interactiveEnabled(io, options);
     this.c = new Chalk({ level: this.colorOn ? 1 : 0 });
+    this.cResult = new Chalk({ level: colorEnabled(io, options, Boolean(io.stdout.isTTY)) ? 1 : 0 });
   }
 
   /** A result line on stdout. */

@@ -88,8 +88,8 @@ export class StreamingTable<R> {
 }
 
 /** `key: value` lines with the values aligned; multi-line values are indented under the first line. */
-export function renderKeyValue(pairs: [string, string][]): string[] {
-  const width = pairs.reduce((w, [k]) => Math.max(w, k.length + 1), 0);
+export function renderKeyValue(pairs: [string, string][], minKeyWidth = 0): string[] {
+  const width = pairs.reduce((w, [k]) => Math.max(w, k.length + 1), minKeyWidth);
   const lines: string[] = [];
   for (const [key, value] of pairs) {
     const [first = '', ...rest] = value.split('\n');

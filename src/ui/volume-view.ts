@@ -96,7 +96,8 @@ export function renderVolumeView(row: VolumeWithTarget, c: ChalkInstance): strin
     ['created', orNone(v.created_at)],
     ['updated', orNone(v.updated_at)],
   );
-  return renderKeyValue(pairs);
+  // Aligned the same whether or not the optional migration lines are present, so two views compare line by line.
+  return renderKeyValue(pairs, 'migration progress:'.length);
 }
 
 /** `yes, every 30s` / `no` / `-` (not reported: upstream Cinder drivers never report it). */

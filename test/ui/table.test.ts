@@ -25,7 +25,8 @@ test('colour codes do not count towards column widths', () => {
   const coloured: Column<Row>[] = [{ ...columns[0]!, color: (t) => c.green(t) }, columns[1]!];
   const lines = renderTable(coloured, [{ id: 'a', size: 1 }, { id: 'bb', size: 22 }]);
   expect(lines[1]).toBe(`${c.green('a ')}     1`);
-  expect(lines.map((l) => l.replace(/\u001b\[\d+m/g, ''))).toEqual(['ID  Size', 'a      1', 'bb    22']);
+  const strip = (l: string) => l.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), '');
+  expect(lines.map(strip)).toEqual(['ID  Size', 'a      1', 'bb    22']);
 });
 
 test('StreamingTable prints nothing for no rows and fixes widths from the first rows', () => {

@@ -47,8 +47,8 @@ test('show view prints each attachment on its own line', () => {
   const lines = renderVolumeView({ volume: v }, plain);
   const at = lines.findIndex((l) => l.startsWith('attachments:'));
   expect(lines.slice(at, at + 2)).toEqual([
-    'attachments:        server srv-1 on /dev/vdb (host compute1) [attachment att-1]',
-    '                    server srv-2 [attachment att-2]',
+    'attachments:         server srv-1 on /dev/vdb (host compute1) [attachment att-1]',
+    '                     server srv-2 [attachment att-2]',
   ]);
   expect(lines.some((l) => l.startsWith('migration target'))).toBe(false);
 });
