@@ -170,7 +170,7 @@ export class CinderClient implements BlockStorageClient {
         count++;
         yield item;
       }
-      if (items.length === 0) return;
+      if (items.length === 0 || (max !== undefined && count >= max)) return;
       const links = res.json?.[`${key}_links`] as Link[] | undefined;
       const href = links?.find((l) => l.rel === 'next')?.href;
       next = href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;

@@ -205,7 +205,7 @@ function errorCodes(err: unknown): { code?: string; message: string; name?: stri
 export function classifyNetworkError(err: unknown, timeoutMs: number): NetworkFailure {
   const { code, message, name } = errorCodes(err);
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { description: `no answer within ${Math.round(timeoutMs / 1000)} s`, maybeSent: true };
+    return { description: `no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`, maybeSent: true };
   }
   if (code && NOT_SENT_CODES[code]) {
     return { description: `${NOT_SENT_CODES[code]} (${code})`, maybeSent: false };

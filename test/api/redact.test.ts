@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { connect } from '../../src/api/connect.js';
+import { redactHeaders, redactJson, redactText, redactUrl } from '../../src/api/redact.js';
+import { nock, testIo, useNock, versionsDocument } from '../helpers/nock.js';
+import { CINDER, KEYSTONE, NOAUTH_ENV, PROJECT, cloudFromEnv, tokenBody, volume } from './fixtures.js';
+
+useNock();
+
+const VOL = '70629f0c-4fed-442b-925c-50e1c3515330';
+const PASSWORD = 'pw-Very-S3cret-9';
+const TOKEN_1 = 'gAAAAABtoken-number-one-0123456789';
+const TOKEN_2 = 'gAAAAABtoken-number-two-9876543210';
+const AC_SECRET = 'appcred-secret-Zx81-qq';
+
+function debugLines() {
+  const lines: string[] = [];
+  return { lines, debug: (line: string) => lines.push(line) };
+}
+
+describe('--debug lines', () => {
+  it('password auth, a 401 re-auth and a POST: method, URL, status, duration and request id, with no secret anywhere', async () => {
+    nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody(), { 'X-Subject-Token': TOKEN_1, 'x-openstack-request-id': 'req-ks1' });
+    nock(CINDER).get('/').reply(300, versionsDocument('3.71'));
+    nock(CINDER).post(`/v3/${PROJECT}/volumes/${VOL}/action`).reply(401, { error: { code: 401, message: 'expired' } });
+    nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody(), { 'X-Subject-Token': TOKEN_2 });
+    nock(CINDER).post(`/v3/${PROJECT}/volumes/${VOL}/action`).reply(202, '', { 'x-openstack-request-id': 'req-a4088782' });
+    const io = testIo({
+      env: {
+        OS_AUTH_URL: `${KEYSTONE}/v3`,
+        OS_USERNAME: 'admin',
+        OS_PASSWORD: PASSWORD,
+        OS_PROJECT_NAME: 'admin',
+        OS_USER_DOMAIN_NAME: 'Default',
+        OS_PROJECT_DOMAIN_NAME: 'Default',
+      },
+    });
+    const { lines, debug } = debugLines();
+    const client = await connect(await cloudFromEnv(io), io, { debug });
+    await client.migrateVolume(VOL, { host: 'realcinder@ceph-b#ceph-b' });
+    const text = lines.join('\n');
+    for (const secret of [PASSWORD, TOKEN_1, TOKEN_2]) expect(text).not.toContain(secret);
+    expect(lines).toContain(
+      `> POST ${KEYSTONE}/v3/auth/tokens {"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"name":"Default"},"password":"***"}}},"scope":{"project":{"name":"admin","domain":{"name":"Default"}}}}}`,
+    );
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^< 201 POST ${KEYSTONE}/v3/auth/tokens \\d+ ms req-ks1 \\[X-Subject-Token: \\*\\*\\*\\]$`)));
+    expect(lines).toContain(
+      `> POST ${CINDER}/v3/${PROJECT}/volumes/${VOL}/action [X-Auth-Token: ***; OpenStack-API-Version: volume 3.71] {"os-migrate_volume":{"host":"realcinder@ceph-b#ceph-b","force_host_copy":false,"lock_volume":false}}`,
+    );
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^< 202 POST ${CINDER}/v3/${PROJECT}/volumes/${VOL}/action \\d+ ms req-a4088782$`)));
+    expect(lines).toContainEqual(expect.stringMatching(/^< 401 POST /));
+  });
+
+  it('application credential secret and a validated token never appear', async () => {
+    nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody(), { 'X-Subject-Token': TOKEN_1 });
+    nock(CINDER).get('/').reply(300, versionsDocument('3.71'));
+    const io = testIo({
+      env: { OS_AUTH_URL: KEYSTONE, OS_APPLICATION_CREDENTIAL_ID: 'ac-id-1', OS_APPLICATION_CREDENTIAL_SECRET: AC_SECRET },
+    });
+    const a = debugLines();
+    await connect(await cloudFromEnv(io), io, { debug: a.debug });
+    expect(a.lines.join('\n')).not.toContain(AC_SECRET);
+    expect(a.lines.join('\n')).toContain('"application_credential":{"secret":"***","id":"ac-id-1"}');
+
+    nock(KEYSTONE).get('/v3/auth/tokens').reply(200, tokenBody(), { 'X-Subject-Token': TOKEN_2 });
+    nock(CINDER).get('/').reply(300, versionsDocument('3.71'));
+    const io2 = testIo({ env: { OS_AUTH_URL: KEYSTONE, OS_TOKEN: TOKEN_2 } });
+    const b = debugLines();
+    await connect(await cloudFromEnv(io2), io2, { debug: b.debug });
+    expect(b.lines.join('\n')).not.toContain(TOKEN_2);
+    expect(b.lines).toContain(`> GET ${KEYSTONE}/v3/auth/tokens [X-Auth-Token: ***; X-Subject-Token: ***]`);
+  });
+
+  it('token method body: the token id is redacted', async () => {
+    nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody(), { 'X-Subject-Token': TOKEN_2 });
+    nock(CINDER).get('/').reply(300, versionsDocument('3.71'));
+    const io = testIo({ env: { OS_AUTH_URL: KEYSTONE, OS_TOKEN: TOKEN_1, OS_PROJECT_ID: PROJECT } });
+    const { lines, debug } = debugLines();
+    await connect(await cloudFromEnv(io), io, { debug });
+    expect(lines.join('\n')).not.toContain(TOKEN_1);
+    expect(lines).toContain(
+      `> POST ${KEYSTONE}/v3/auth/tokens {"auth":{"identity":{"methods":["token"],"token":{"id":"***"}},"scope":{"project":{"id":"${PROJECT}"}}}}`,
+    );
+  });
+
+  it('noauth: the user:project token header is redacted too; retries are logged', async () => {
+    nock(CINDER).get('/').reply(300, versionsDocument('3.70'));
+    nock(CINDER).get(`/v3/proj7/volumes/${VOL}`).reply(503, '', { 'Retry-After': '2' });
+    nock(CINDER).get(`/v3/proj7/volumes/${VOL}`).reply(200, { volume: volume(VOL) });
+    const io = testIo({ env: { ...NOAUTH_ENV, OS_USER_ID: 'operator7', OS_PROJECT_ID: 'proj7' } });
+    const { lines, debug } = debugLines();
+    const client = await connect(await cloudFromEnv(io), io, { debug });
+    await client.getVolume(VOL);
+    expect(lines.join('\n')).not.toContain('operator7:proj7');
+    expect(lines).toContain(`retrying GET ${CINDER}/v3/proj7/volumes/${VOL} in 2.0 s (attempt 2 of 4)`);
+  });
+});
+
+describe('redaction helpers', () => {
+  it('redactJson replaces every secret-named string field, at any depth', () => {
+    expect(
+      redactJson({
+        auth: { password: 'p', application_credential_secret: 's', nested: [{ secret: 'x', token: 't', name: 'keep' }] },
+        token: { id: 'tid', other: 'keep' },
+        subject_token: 'st',
+      }),
+    ).toEqual({
+      auth: { password: '***', application_credential_secret: '***', nested: [{ secret: '***', token: '***', name: 'keep' }] },
+      token: { id: '***', other: 'keep' },
+      subject_token: '***',
+    });
+  });
+
+  it('redactHeaders, redactUrl and redactText', () => {
+    expect(redactHeaders({ 'X-Auth-Token': 'a', 'x-subject-token': 'b', Authorization: 'c', Accept: 'application/json' })).toEqual({
+      'X-Auth-Token': '***',
+      'x-subject-token': '***',
+      Authorization: '***',
+      Accept: 'application/json',
+    });
+    expect(redactUrl('https://user:hunter22@keystone.test/v3?token=abc&limit=2')).toBe('https://user:***@keystone.test/v3?token=***&limit=2');
+    expect(redactText(`failed with ${PASSWORD} in it`, [PASSWORD, undefined, 'ab'])).toBe('failed with *** in it');
+  });
+});
