@@ -4,6 +4,9 @@ import { registerList } from './list.js';
 import { registerShow } from './show.js';
 import { registerPools } from './pools.js';
 import { registerCompletion } from './completion.js';
+import { registerMigrate } from './migrate.js';
+import { registerRetype } from './retype.js';
+import { registerProgress } from './progress.js';
 import { registerEvacuate } from './evacuate.js';
 import { registerHistory } from './history.js';
 
@@ -17,6 +20,9 @@ export const COMMANDS: RegisterCommand[] = [
   registerList,
   registerShow,
   registerPools,
+  registerMigrate,
+  registerRetype,
+  registerProgress,
   registerEvacuate,
   registerHistory,
   registerCompletion,

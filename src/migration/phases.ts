@@ -7,7 +7,7 @@ import { volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js'
  * - success / error: this migration's result;
  * - idle: nothing in flight and nothing this run started (the volume's last result, if any, is in lastResult).
  */
-export type MigrationPhase = 'pending' | 'starting' | 'migrating' | 'completing' | 'success' | 'error' | 'idle';
+export type MigrationPhase = 'pending' | 'starting' | 'migrating' | 'completing' | 'success' | 'error' | 'idle' | 'retyping';
 
 export const IN_FLIGHT_STATUSES: ReadonlySet<string> = new Set(['starting', 'migrating', 'completing']);
 

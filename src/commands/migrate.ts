@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+import { UsageError } from '../errors.js';
+
+export function registerMigrate(program: Command, ctx: CommandContext): void {
+  program
+    .command('migrate')
+    .description('move a volume to another backend or pool (os-migrate_volume), after checking it can go there')
+    .argument('<volume>', 'volume id, or a name that matches exactly one volume')
+    .argument('[host]', 'destination host@backend#pool (see volmig pools)')
+    .option('--force', 'lock the volume for the migration: an available volume goes to maintenance, attach/detach are refused until it ends')
+    .option('--force-host-copy', 'skip the driver-assisted path and copy through the volume service (generic migration)')
+    .option('--cluster <name>', 'migrate to a cluster instead of a host (API 3.16 or later)')
+    .option('--wait', 'follow the migration to its end (like progress --watch): exit 0 success, 1 error, 7 timeout/stall')
+    .option('--timeout <duration>', 'with --wait: stop waiting after this long, exit 7 (90s, 10m, 1h30m, or seconds)')
+    .option('--stall-timeout <duration>', 'with --wait: exit 7 when progress has not changed for this long')
+    .option('--interval <seconds>', 'with --wait: poll interval in seconds (default: settings, pool capability, else 5)')
+    .option('--dry-run', 'run the pre-flight checks only; send nothing')
+    .option('--skip-checks', 'send the request without pre-flight checks (Cinder\'s own answer is what you see)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 accepted (or migrated, with --wait); 1 the migration ended in error; 2 usage; 3 volume not found;\n4 not allowed (admin only); 5 refused (by the pre-flight checks or the API); 6 API unreachable; 7 timed out; 130 interrupted.',
+    )
+    .action((volumeRef: string, host: string | undefined, opts: Record<string, unknown>, cmd: Command) =>
+      ctx.action(cmd, async (env) => {
+        const cluster = opts.cluster as string | undefined;
+        if ((host === undefined) === (cluster === undefined)) {
+          throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME');
+        }
+        const { parseDuration } = await import('../migration/duration.js');
+        const settings = await env.settings();
+        const timeout = (opts.timeout as string | undefined) ?? settings.timeout;
+        const stall = (opts.stallTimeout as string | undefined) ?? settings.stall_timeout;
+        const intervalMs = opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined;
+        const timeoutMs = timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined;
+        const stallTimeoutMs = stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined;
+
+        const client = await env.client();
+        const [{ migrateVolume }, { resolvePollIntervalMs }, { createProgressSink }, { journalHook }] = await Promise.all([
+          import('../migration/migrate.js'),
+          import('../migration/wait.js'),
+          import('../ui/progress-renderer.js'),
+          import('../migration/journal-hook.js'),
+        ]);
+        const { nowFor } = await import('../io.js');
+        const { volumeHost } = await import('../api/types.js');
+        return migrateVolume(
+          {
+            volumeRef,
+            host,
+            cluster,
+            force: Boolean(opts.force),
+            forceHostCopy: Boolean(opts.forceHostCopy),
+            dryRun: Boolean(opts.dryRun),
+            skipChecks: Boolean(opts.skipChecks),
+            wait: Boolean(opts.wait),
+            timeoutMs,
+            stallTimeoutMs,
+          },
+          {
+            client,
+            io: env.io,
+            out: env.out,
+            createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
+            resolveIntervalMs: (volume, destination) =>
+              resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume), destination]),
+            journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud),
+          },
+        );
+      }),
+    );
+}

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+import { UsageError } from '../errors.js';
+
+export function registerProgress(program: Command, ctx: CommandContext): void {
+  program
+    .command('progress')
+    .description('show how far migrations have got; --watch follows them to the end with live bars')
+    .argument('[volume...]', 'volume ids or names')
+    .option('--all', 'every volume whose migration is in flight, in every project (one list request per interval)')
+    .option('--watch', 'follow until the migration ends: exit 0 success, 1 error, 7 timeout/stall, 130 Ctrl-C')
+    .option('--interval <seconds>', 'poll interval in seconds (default: settings, pool capability, else 5)')
+    .option('--timeout <duration>', 'with --watch: stop after this long, exit 7 (90s, 10m, 1h30m, or seconds)')
+    .option('--stall-timeout <duration>', 'with --watch: exit 7 when nothing has changed for this long')
+    .addHelpText(
+      'after',
+      '\nA percentage appears only where the server reports migration_progress (microversion 3.72, host-assisted\ncopies); otherwise the display says "indeterminate" and shows the phase and elapsed time.\nWith --json: JSON lines, one event per change and a final "result" line per volume.',
+    )
+    .action((refs: string[], opts: Record<string, unknown>, cmd: Command) =>
+      ctx.action(cmd, async (env) => {
+        const all = Boolean(opts.all);
+        if (all && refs.length > 0) throw new UsageError('give volumes or --all, not both');
+        if (!all && refs.length === 0) throw new UsageError('name at least one volume, or use --all');
+        const { parseDuration } = await import('../migration/duration.js');
+        const settings = await env.settings();
+        const watch = Boolean(opts.watch);
+        const timeout = (opts.timeout as string | undefined) ?? (watch ? settings.timeout : undefined);
+        const stall = (opts.stallTimeout as string | undefined) ?? (watch ? settings.stall_timeout : undefined);
+        const explicitInterval = opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined;
+        const timeoutMs = timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined;
+        const stallTimeoutMs = stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined;
+
+        const client = await env.client();
+        const run = await import('../migration/progress-run.js');
+        const { nowFor } = await import('../io.js');
+        const fmt = await import('../ui/progress-format.js');
+        if (!watch) {
+          const snaps = await run.readProgressOnce(client, env.io, refs, all);
+          if (env.out.json) {
+            env.out.resultJson(snaps.map((s) => fmt.progressEvent(s)));
+            return 0;
+          }
+          if (snaps.length === 0) {
+            env.out.result(all ? 'No migration is in flight.' : 'No volumes.');
+            return 0;
+          }
+          for (const s of snaps) env.out.result(fmt.oneShotLine(s));
+          return 0;
+        }
+        const { resolvePollIntervalMs } = await import('../migration/wait.js');
+        const { createProgressSink } = await import('../ui/progress-renderer.js');
+        const { volumeHost } = await import('../api/types.js');
+        let hosts: (string | null)[] = [];
+        if (explicitInterval === undefined && settings.migration_progress_report_interval === undefined && !all) {
+          hosts = (await Promise.all(refs.map((r) => client.findVolume(r, { allProjects: true })))).map((v) => volumeHost(v));
+        }
+        const intervalMs = await resolvePollIntervalMs(explicitInterval, settings.migration_progress_report_interval, client, hosts);
+        const summary = await run.watchProgress(
+          client,
+          env.io,
+          { refs, all, intervalMs, timeoutMs, stallTimeoutMs },
+          (n) => createProgressSink(env.out, n, nowFor(env.io)),
+        );
+        return summary.exitCode;
+      }),
+    );
+}

@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+import { invalidOption } from '../cli.js';
+
+export function registerRetype(program: Command, ctx: CommandContext): void {
+  program
+    .command('retype')
+    .description('change a volume\'s type (os-retype), migrating it when the policy allows and the type needs it')
+    .argument('<volume>', 'volume id, or a name that matches exactly one volume')
+    .argument('<type>', 'new volume type, by name or id')
+    .option('--migration-policy <policy>', 'never (default, Cinder\'s) or on-demand (move the volume if the new type needs another backend)', 'never')
+    .option('--wait', 'follow the retype (and any migration it starts) to its end: exit 0 new type, 1 refused/failed, 7 timeout')
+    .option('--timeout <duration>', 'with --wait: stop waiting after this long, exit 7')
+    .option('--stall-timeout <duration>', 'with --wait: exit 7 when nothing has changed for this long')
+    .option('--interval <seconds>', 'with --wait: poll interval in seconds')
+    .option('--dry-run', 'run the pre-flight checks only; send nothing')
+    .option('--skip-checks', 'send the request without pre-flight checks')
+    .action((volumeRef: string, typeRef: string, opts: Record<string, unknown>, cmd: Command) =>
+      ctx.action(cmd, async (env) => {
+        const policy = String(opts.migrationPolicy);
+        if (policy !== 'never' && policy !== 'on-demand') throw invalidOption('--migration-policy', policy, 'never or on-demand');
+        const { parseDuration } = await import('../migration/duration.js');
+        const settings = await env.settings();
+        const timeout = (opts.timeout as string | undefined) ?? settings.timeout;
+        const stall = (opts.stallTimeout as string | undefined) ?? settings.stall_timeout;
+        const intervalMs = opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined;
+        const timeoutMs = timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined;
+        const stallTimeoutMs = stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined;
+        const client = await env.client();
+        const [{ retypeVolume }, { resolvePollIntervalMs }, { createProgressSink }, { journalHook }, { nowFor }, { volumeHost }] = await Promise.all([
+          import('../migration/retype.js'),
+          import('../migration/wait.js'),
+          import('../ui/progress-renderer.js'),
+          import('../migration/journal-hook.js'),
+          import('../io.js'),
+          import('../api/types.js'),
+        ]);
+        return retypeVolume(
+          {
+            volumeRef,
+            typeRef,
+            migrationPolicy: policy,
+            dryRun: Boolean(opts.dryRun),
+            skipChecks: Boolean(opts.skipChecks),
+            wait: Boolean(opts.wait),
+            timeoutMs,
+            stallTimeoutMs,
+          },
+          {
+            client,
+            io: env.io,
+            out: env.out,
+            createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
+            resolveIntervalMs: (volume) => resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume)]),
+            journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud),
+          },
+        );
+      }),
+    );
+}

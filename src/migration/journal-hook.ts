@@ -1,0 +1,24 @@
+import type { BlockStorageClient } from '../api/block-storage.js';
+import type { Io } from '../io.js';
+import type { JournalHook } from './migrate.js';
+
+/** Records each request and its end in the local journal (src/migration/journal.ts); a failed write only warns. */
+export async function journalHook(io: Io, client: BlockStorageClient, cloudName: string | undefined): Promise<JournalHook> {
+  const { Journal, journalCloudName } = await import('./journal.js');
+  const journal = new Journal(io);
+  const cloud = journalCloudName(cloudName, client.endpoint);
+  return async (e) => {
+    await journal.append({
+      cloud,
+      action: e.action,
+      volume_id: e.volume.id,
+      volume_name: e.volume.name ?? null,
+      source_host: e.sourceHost,
+      destination: e.destination,
+      options: e.options,
+      outcome: e.outcome,
+      ...(e.reason !== undefined ? { reason: e.reason } : {}),
+      ...(e.requestId !== undefined ? { request_id: e.requestId } : {}),
+    });
+  };
+}

@@ -1,0 +1,84 @@
+import type { BlockStorageClient } from '../api/block-storage.js';
+import { volumeHost, type Volume } from '../api/types.js';
+import { nowFor, type Io } from '../io.js';
+import { isInFlight, normalizedMigrationStatus } from './phases.js';
+import type { ProgressSink } from './progress.js';
+import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
+import { watchAllMigrations, watchVolumes, type WatchSummary } from './wait.js';
+
+export interface ProgressRunOptions {
+  refs: string[];
+  all: boolean;
+  intervalMs: number;
+  timeoutMs?: number;
+  stallTimeoutMs?: number;
+}
+
+/** One reading of each volume, for `progress` without --watch. */
+export async function readProgressOnce(client: BlockStorageClient, io: Io, refs: string[], all: boolean): Promise<ProgressSnapshot[]> {
+  const now = nowFor(io);
+  let volumes: Volume[];
+  if (all) {
+    volumes = [];
+    const targets = new Map<string, string>();
+    for await (const v of client.listVolumes({ allProjects: true })) {
+      const ms = normalizedMigrationStatus(v);
+      if (ms?.startsWith('target:')) {
+        const h = volumeHost(v);
+        if (h) targets.set(ms.slice(7), h);
+      } else if (isInFlight(v)) volumes.push(v);
+    }
+    return volumes.map((v) => snapshotOf(v, now(), targets.get(v.id) ?? null));
+  }
+  volumes = await Promise.all(refs.map((ref) => client.findVolume(ref, { allProjects: true })));
+  const { findMigrationTarget } = await import('./list.js');
+  return Promise.all(
+    volumes.map(async (v) => {
+      let destination: string | null = null;
+      if (isInFlight(v)) {
+        const target = await findMigrationTarget(client, v.id).catch(() => undefined);
+        destination = target ? volumeHost(target) : null;
+      }
+      return snapshotOf(v, now(), destination);
+    }),
+  );
+}
+
+function snapshotOf(v: Volume, at: number, destination: string | null): ProgressSnapshot {
+  const tracker = new MigrationTracker({ volumeId: v.id, startedAt: at, destination });
+  return tracker.observe(v, at);
+}
+
+/** `progress --watch` for named volumes, or `--all`. */
+export async function watchProgress(
+  client: BlockStorageClient,
+  io: Io,
+  options: ProgressRunOptions,
+  createSink: (volumes: number) => Promise<ProgressSink>,
+): Promise<WatchSummary> {
+  if (options.all) {
+    const sink = await createSink(2);
+    return watchAllMigrations({
+      client,
+      io,
+      sink,
+      intervalMs: options.intervalMs,
+      timeoutMs: options.timeoutMs,
+      stallTimeoutMs: options.stallTimeoutMs,
+    });
+  }
+  const volumes = await Promise.all(options.refs.map((ref) => client.findVolume(ref, { allProjects: true })));
+  const sink = await createSink(volumes.length);
+  return watchVolumes(
+    volumes.map((v) => ({ volumeId: v.id, name: v.name, kind: 'migration' as const })),
+    {
+      client,
+      io,
+      sink,
+      intervalMs: options.intervalMs,
+      timeoutMs: options.timeoutMs,
+      stallTimeoutMs: options.stallTimeoutMs,
+      resumeCommand: `volmig progress ${volumes.map((v) => v.id).join(' ')} --watch`,
+    },
+  );
+}

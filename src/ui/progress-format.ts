@@ -1,0 +1,99 @@
+import type { ProgressSnapshot, WatchResult } from '../migration/progress.js';
+import { formatClock, formatGiB, formatRate } from '../migration/duration.js';
+import type { Output } from './output.js';
+
+/** The name a person recognises: the volume name, else its id. */
+export function displayName(s: { name: string | null; volumeId: string }): string {
+  return s.name && s.name.trim() ? s.name : s.volumeId;
+}
+
+/** The phase word; a locked volume says so because attach and detach are refused meanwhile. */
+export function phaseLabel(s: ProgressSnapshot): string {
+  const phase = s.phase === 'pending' ? 'waiting' : s.phase;
+  return s.status === 'maintenance' || s.status === 'retyping' ? `${phase} (${s.status})` : phase;
+}
+
+/**
+ * One plain progress line, no escape codes:
+ * `vol-1 migrating 43% 4.3/10.0 GiB 120 MiB/s eta 0:50`, or for an indeterminate migration
+ * `vol-1 migrating progress indeterminate elapsed 0:12`.
+ */
+export function plainProgressLine(s: ProgressSnapshot): string {
+  const parts = [displayName(s), phaseLabel(s)];
+  if (s.percent !== null && s.bytesCopied !== null) {
+    parts.push(`${s.percent}%`, `${formatGiB(Math.min(s.bytesCopied, s.percent === 100 ? s.totalBytes : s.bytesCopied))}/${formatGiB(s.totalBytes)} GiB`);
+    if (s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 && s.phase !== 'success') parts.push(formatRate(s.rateBytesPerSecond));
+    if (s.etaMs !== null && s.phase !== 'success') parts.push(`eta ${formatClock(s.etaMs)}`);
+  } else if (s.phase === 'starting' || s.phase === 'migrating' || s.phase === 'completing') {
+    parts.push(s.serverProgress ? `progress indeterminate (${s.serverProgress})` : 'progress indeterminate');
+    parts.push(`elapsed ${formatClock(s.elapsedMs)}`);
+  } else {
+    parts.push(`elapsed ${formatClock(s.elapsedMs)}`);
+  }
+  return parts.join(' ');
+}
+
+/** The end of a watch in words: the summary on stdout for a success (it is the result), everything else on stderr. */
+export function printResultText(out: Output, r: WatchResult): void {
+  if (r.outcome === 'success' || r.outcome === 'idle') out.result(r.summary);
+  else out.error(r.summary);
+  for (const line of r.details) out.info(`  ${line}`);
+}
+
+/** The JSON-lines event for one observation. */
+export function progressEvent(s: ProgressSnapshot): Record<string, unknown> {
+  return {
+    event: 'progress',
+    time: new Date(s.at).toISOString(),
+    volume_id: s.volumeId,
+    name: s.name,
+    status: s.status,
+    migration_status: s.migrationStatus,
+    phase: s.phase,
+    progress: s.percent,
+    indeterminate: s.indeterminate,
+    server_progress: s.serverProgress,
+    bytes_copied: s.bytesCopied === null ? null : Math.round(s.bytesCopied),
+    total_bytes: s.totalBytes,
+    rate_bytes_per_second: s.rateBytesPerSecond === null ? null : Math.round(s.rateBytesPerSecond),
+    eta_seconds: s.etaMs === null ? null : Math.round(s.etaMs / 1000),
+    elapsed_seconds: Math.round(s.elapsedMs / 1000),
+    host: s.host,
+    source_host: s.sourceHost,
+    destination: s.destination,
+  };
+}
+
+export function resultEvent(r: WatchResult, at: number): Record<string, unknown> {
+  return {
+    event: 'result',
+    time: new Date(at).toISOString(),
+    volume_id: r.volumeId,
+    name: r.name,
+    kind: r.kind,
+    result: r.outcome,
+    exit_code: r.exitCode,
+    summary: r.summary,
+    details: r.details,
+    source_host: r.sourceHost,
+    destination_host: r.destinationHost,
+    host: r.snapshot?.host ?? null,
+    status: r.statusAfter ?? r.snapshot?.status ?? null,
+    migration_status: r.snapshot?.migrationStatus ?? null,
+    volume_type: r.volumeType ?? null,
+    progress: r.snapshot?.percent ?? null,
+    duration_seconds: Math.round(r.durationMs / 1000),
+    average_rate_bytes_per_second: r.averageBytesPerSecond === null ? null : Math.round(r.averageBytesPerSecond),
+    leftover_target: r.leftoverTarget ?? null,
+  };
+}
+
+/** `progress` without --watch: the phase line plus where the volume is and where it is going. */
+export function oneShotLine(s: ProgressSnapshot): string {
+  if (s.phase === 'idle') {
+    const last = s.lastResult ? `; last migration: ${s.lastResult}` : '';
+    return `${displayName(s)} no migration in flight${last} (host ${s.host ?? 'unknown'}, status ${s.status})`;
+  }
+  const dest = s.destination ? ` → ${s.destination}` : '';
+  return `${plainProgressLine(s).replace(/ elapsed \d+:\d+(:\d+)?$/, '')} (host ${s.host ?? 'unknown'}${dest})`;
+}

@@ -1,0 +1,190 @@
+import type { MultiBar, SingleBar } from 'cli-progress';
+import type { Ora } from 'ora';
+import type { ProgressSink, ProgressSnapshot, WatchResult } from '../migration/progress.js';
+import { formatClock, formatGiB, formatRate } from '../migration/duration.js';
+import type { Output } from './output.js';
+import { displayName, phaseLabel, printResultText } from './progress-format.js';
+
+type CliProgress = typeof import('cli-progress');
+type OraFactory = typeof import('ora').default;
+
+const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const BAR_WIDTH = 24;
+
+/**
+ * On a terminal: one cli-progress bar per volume (name, phase, percent, copied/total, smoothed rate, ETA, elapsed)
+ * while the server gives a number; an ora spinner with phase and elapsed time while it does not (a lone volume), or
+ * a spinner row inside the bars (several volumes). Never a fake 0%: an indeterminate row has no bar at all.
+ */
+export class TtyProgressSink implements ProgressSink {
+  private multibar: MultiBar | null = null;
+  private readonly bars = new Map<string, SingleBar>();
+  private readonly latest = new Map<string, ProgressSnapshot>();
+  private spinner: Ora | null = null;
+  private spinnerFor: string | null = null;
+  private frame = 0;
+  private ticker: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly out: Output,
+    private readonly cliProgress: CliProgress,
+    private readonly ora: OraFactory,
+    private readonly expectedVolumes: number,
+    private readonly now: () => number,
+  ) {}
+
+  static async create(out: Output, expectedVolumes: number, now: () => number): Promise<TtyProgressSink> {
+    const [cliProgress, ora] = await Promise.all([import('cli-progress'), import('ora')]);
+    return new TtyProgressSink(out, cliProgress.default ?? cliProgress, ora.default, expectedVolumes, now);
+  }
+
+  update(s: ProgressSnapshot): void {
+    if (this.stopped) return;
+    this.latest.set(s.volumeId, s);
+    const single = this.expectedVolumes <= 1 && this.latest.size <= 1;
+    if (single && s.percent === null) {
+      this.showSpinner(s);
+      return;
+    }
+    if (this.spinner && this.spinnerFor === s.volumeId) this.clearSpinner();
+    this.showRow(s);
+  }
+
+  notice(message: string): void {
+    if (this.stopped) return;
+    if (this.spinner) {
+      this.spinner.clear();
+      this.out.info(message);
+      this.spinner.render();
+    } else if (this.multibar) {
+      this.multibar.log(message + '\n');
+    } else {
+      this.out.info(message);
+    }
+  }
+
+  result(r: WatchResult): void {
+    const s = r.snapshot;
+    if (s) {
+      this.latest.set(r.volumeId, s);
+      const bar = this.bars.get(r.volumeId);
+      if (bar) bar.update(s.percent ?? 0, { line: this.rowText(s, r.outcome === 'success' ? '✔' : '✖') });
+    }
+    if (this.spinner && this.spinnerFor === r.volumeId) {
+      const text = s ? this.spinnerText(s) : displayName(r);
+      if (r.outcome === 'success') this.spinner.succeed(text);
+      else if (r.outcome === 'error') this.spinner.fail(text);
+      else this.spinner.stop();
+      this.spinner = null;
+      this.spinnerFor = null;
+    }
+    this.latest.delete(r.volumeId);
+    if (this.bars.has(r.volumeId) && this.multibar) {
+      // Keep finished rows on screen in the bar area only while others still move.
+      if (this.latest.size === 0) this.stopBars();
+    }
+    this.bars.delete(r.volumeId);
+    printResultText(this.out, r);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearSpinner();
+    this.stopBars();
+  }
+
+  private showSpinner(s: ProgressSnapshot): void {
+    if (!this.spinner) {
+      this.spinner = this.ora({
+        text: this.spinnerText(s),
+        stream: this.out.io.stderr as NodeJS.WritableStream,
+        isEnabled: true,
+        discardStdin: false,
+        color: this.out.colorOn ? 'cyan' : false,
+      }).start();
+      this.spinnerFor = s.volumeId;
+      this.startTicker();
+    } else {
+      this.spinner.text = this.spinnerText(s);
+    }
+  }
+
+  private clearSpinner(): void {
+    if (this.spinner) {
+      this.spinner.stop();
+      this.spinner = null;
+      this.spinnerFor = null;
+    }
+  }
+
+  private showRow(s: ProgressSnapshot): void {
+    if (!this.multibar) {
+      this.multibar = new this.cliProgress.MultiBar({
+        stream: this.out.io.stderr as NodeJS.WritableStream,
+        format: (_options, _params, payload: { line?: string }) => payload.line ?? '',
+        hideCursor: true,
+        clearOnComplete: false,
+        stopOnComplete: false,
+        linewrap: false,
+        fps: 10,
+        autopadding: false,
+      });
+      this.startTicker();
+    }
+    const line = this.rowText(s);
+    const existing = this.bars.get(s.volumeId);
+    if (existing) existing.update(s.percent ?? 0, { line });
+    else this.bars.set(s.volumeId, this.multibar.create(100, s.percent ?? 0, { line }));
+  }
+
+  private stopBars(): void {
+    if (this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+    if (this.multibar) {
+      this.multibar.stop();
+      this.multibar = null;
+    }
+  }
+
+  /** Elapsed time and the spinner frame move between polls. */
+  private startTicker(): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => {
+      this.frame = (this.frame + 1) % SPINNER_FRAMES.length;
+      const now = this.now();
+      for (const [id, s] of this.latest) {
+        const live = { ...s, elapsedMs: s.elapsedMs + Math.max(0, now - s.at) };
+        if (this.spinner && this.spinnerFor === id) this.spinner.text = this.spinnerText(live);
+        const bar = this.bars.get(id);
+        if (bar) bar.update(s.percent ?? 0, { line: this.rowText(live) });
+      }
+    }, 250);
+    this.ticker.unref?.();
+  }
+
+  private spinnerText(s: ProgressSnapshot): string {
+    const extra = s.serverProgress && s.percent === null ? ` (${s.serverProgress})` : '';
+    return `${displayName(s)} ${phaseLabel(s)}${extra}  elapsed ${formatClock(s.elapsedMs)}`;
+  }
+
+  private rowText(s: ProgressSnapshot, mark?: string): string {
+    const c = this.out.c;
+    const name = displayName(s).padEnd(16).slice(0, Math.max(16, displayName(s).length));
+    const phase = phaseLabel(s).padEnd(12);
+    if (s.percent === null || s.bytesCopied === null) {
+      const spin = mark ?? SPINNER_FRAMES[this.frame]!;
+      return `${spin} ${name} ${phase} ${c.dim('progress indeterminate')}  elapsed ${formatClock(s.elapsedMs)}`;
+    }
+    const filled = Math.round((s.percent / 100) * BAR_WIDTH);
+    const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled));
+    const rate = s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 && s.phase !== 'success' ? formatRate(s.rateBytesPerSecond) : '-';
+    const eta = s.etaMs !== null && s.phase !== 'success' ? formatClock(s.etaMs) : '-';
+    const pct = `${s.percent}%`.padStart(4);
+    const amount = `${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB`;
+    return `${mark ?? ' '} ${name} ${phase} ${bar} ${pct} ${amount}  ${rate}  eta ${eta}  elapsed ${formatClock(s.elapsedMs)}`;
+  }
+}
