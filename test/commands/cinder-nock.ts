@@ -1,26 +1,15 @@
-import nock from 'nock';
 import { getGlobalDispatcher } from 'undici';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
+import { nock, useNock } from '../helpers/nock.js';
 import { API, ENDPOINT_ROOT, NOAUTH_ENV, VERSIONS_DOCUMENT } from './fixtures.js';
 import { runVolmig, type RunOptions, type RunResult } from '../helpers/run.js';
 
 /**
- * nock through undici's global dispatcher: no real network, every interceptor used exactly as declared, and a
- * guard test so a silent loss of interception (another nock version, an explicit Agent) fails loudly.
+ * The shared nock setup (no real network, every declared request made) plus a guard test, so that a silent loss
+ * of interception (another nock version, an explicit Agent) fails loudly.
  */
 export function useCinderNock(): void {
-  beforeAll(() => {
-    nock.disableNetConnect();
-  });
-  afterEach(() => {
-    const pending = nock.pendingMocks();
-    nock.cleanAll();
-    expect(pending, 'every declared request was made').toEqual([]);
-  });
-  afterAll(() => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-  });
+  useNock();
   test('nock intercepts through the global undici dispatcher', () => {
     expect(getGlobalDispatcher().constructor.name).toBe('NockAgent');
   });
