@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+import { UnavailableError, UsageError } from '../errors.js';
+
+export function registerSandbox(program: Command, ctx: CommandContext): void {
+  program
+    .command('sandbox')
+    .description('run a local Cinder-compatible Block Storage API with migration status, progress and notifications (no cloud needed)')
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free port)', '8776')
+    .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl (default: a new temporary directory)')
+    .option('--seed <name>', 'create demo volumes on every pool on first start: demo or none', 'none')
+    .option('--report-interval <seconds>', 'migration_progress_report_interval: how often progress is logged and notified', '5')
+    .option('--copy-rate <MiB/s>', 'throttle every copy through the volume (holes included) so progress can be watched')
+    .option('--transport-url <url>', 'also publish notifications to RabbitMQ (rabbit://user:pass@host:port/)')
+    .option('--max-copies <n>', 'concurrent copies per backend', '2')
+    .option('--admin-projects <list>', 'comma-separated projects whose users are admins', 'admin')
+    .option('--size-unit-mib <n>', 'MiB of volume file per GiB of volume size (tests use small values)')
+    .option('--phase-delay-ms <ms>', 'how long starting/creating/completing stay visible')
+    .action((opts: Record<string, string | undefined>, cmd: Command) =>
+      ctx.action(cmd, async (env) => {
+        const { parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');
+        let options;
+        try {
+          options = parseSandboxFlags({
+            host: opts.host,
+            port: opts.port,
+            dataDir: opts.dataDir,
+            seed: opts.seed,
+            reportInterval: opts.reportInterval,
+            copyRate: opts.copyRate,
+            transportUrl: opts.transportUrl,
+            maxCopies: opts.maxCopies,
+            adminProjects: opts.adminProjects,
+            sizeUnitMib: opts.sizeUnitMib,
+            phaseDelayMs: opts.phaseDelayMs,
+          });
+        } catch (err) {
+          if (err instanceof SandboxFlagError) throw new UsageError(err.message);
+          throw err;
+        }
+        try {
+          return await runSandbox(options, { stdout: env.io.stdout, stderr: env.io.stderr, signals: env.io.signals });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+            throw new UnavailableError(`cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8776}: ${(err as Error).message}`);
+          }
+          throw err;
+        }
+      }),
+    );
+}
