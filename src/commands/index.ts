@@ -9,6 +9,7 @@ import { registerRetype } from './retype.js';
 import { registerProgress } from './progress.js';
 import { registerEvacuate } from './evacuate.js';
 import { registerHistory } from './history.js';
+import { registerSandbox } from './sandbox.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
@@ -25,5 +26,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerProgress,
   registerEvacuate,
   registerHistory,
+  registerSandbox,
   registerCompletion,
 ];
