@@ -10,6 +10,8 @@ import { registerProgress } from './progress.js';
 import { registerEvacuate } from './evacuate.js';
 import { registerHistory } from './history.js';
 import { registerSandbox } from './sandbox.js';
+import { registerSmoke } from './smoke.js';
+import { registerRecover } from './recover.js';
 
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
@@ -27,5 +29,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerEvacuate,
   registerHistory,
   registerSandbox,
+  registerSmoke,
+  registerRecover,
   registerCompletion,
 ];

@@ -1,0 +1,142 @@
+import type { Command } from 'commander';
+import type { CommandContext, CommandEnv } from '../cli.js';
+
+interface SmokeFlags {
+  pools?: string;
+  size?: string;
+  lock?: boolean;
+  volumeType?: string;
+  timeout?: string;
+  interval?: string;
+  junit?: string;
+  keep?: boolean;
+}
+
+export function registerSmoke(program: Command, ctx: CommandContext): void {
+  program
+    .command('smoke')
+    .description('prove migration works between every ordered pair of pools: create, migrate, check, delete (for CI)')
+    .option('--pools <p1,p2,...>', 'pools to test, host@backend#pool, comma-separated (default: every pool)')
+    .option('--size <GiB>', 'size of each test volume', '1')
+    .option('--lock', 'also run each pair locked (lock_volume: the volume shows maintenance while it moves)')
+    .option('--volume-type <type>', 'type of the test volumes (default: one whose extra specs pin no backend)')
+    .option('--timeout <duration>', 'limit for each creation, migration and deletion (default: the config timeout, else 30m)')
+    .option('--interval <seconds>', 'poll interval', '2')
+    .option('--junit <file>', 'write a JUnit XML report: one test case per pair')
+    .option('--keep', 'do not delete the test volumes (for debugging)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Each pair: a new volume is created (the Create API cannot choose a pool, so it is first migrated onto the',
+        'source pool), migrated to the destination and checked: host, migration status success, status restored.',
+        'Every volume smoke creates is deleted again, also after a failure or Ctrl-C; no other volume is touched.',
+        'Exit codes: 0 every pair passed; 1 a pair failed (or a test volume could not be deleted); 2 usage;',
+        '130 interrupted.',
+        '',
+        'Example (CI):',
+        '  volmig smoke --lock --junit smoke.xml',
+      ].join('\n'),
+    )
+    .action((opts: SmokeFlags, cmd: Command) => ctx.action(cmd, (env) => smoke(env, opts)));
+}
+
+async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
+  const { io, out } = env;
+  const { UsageError } = await import('../errors.js');
+  const { parseDuration, formatClock } = await import('../migration/duration.js');
+  const size = Number(flags.size ?? '1');
+  if (!/^\d+$/.test(String(flags.size ?? '1')) || size < 1) throw new UsageError(`invalid value for --size: '${flags.size}' (expected a whole number of GiB, at least 1)`);
+  const interval = Number(flags.interval ?? '2');
+  if (!Number.isFinite(interval) || interval <= 0) throw new UsageError(`invalid value for --interval: '${flags.interval}' (expected seconds, e.g. 2 or 0.5)`);
+  let pools: string[] | undefined;
+  if (flags.pools !== undefined) {
+    pools = [...new Set(flags.pools.split(',').map((p) => p.trim()).filter(Boolean))];
+    const bad = pools.find((p) => !/^[^\s@#]+@[^\s@#]+#[^\s@#]+$/.test(p));
+    if (bad !== undefined || pools.length === 0) throw new UsageError(`invalid value for --pools: '${flags.pools}' (expected host@backend#pool,host@backend#pool,...)`);
+    if (pools.length < 2) throw new UsageError(`--pools needs at least two pools (got ${pools[0]})`);
+  }
+  if (flags.junit === '') throw new UsageError(`invalid value for --junit: '' (expected a file name)`);
+  const settings = await env.settings();
+  const timeoutMs = parseDuration(flags.timeout ?? settings.timeout ?? '30m', '--timeout');
+
+  const client = await env.client();
+  const { Journal, journalCloudName } = await import('../migration/journal.js');
+  const { runSmoke, smokeSuite } = await import('../migration/smoke.js');
+  const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
+  const c = out.c;
+
+  const run = await runSmoke(
+    { pools, sizeGiB: size, lock: Boolean(flags.lock), volumeType: flags.volumeType, timeoutMs, intervalMs: Math.round(interval * 1000), keep: Boolean(flags.keep) },
+    {
+      io,
+      client,
+      journal: new Journal(io),
+      cloud,
+      events: {
+        begin: (pair, i, total) => out.info(`[${i + 1}/${total}] ${pair.source} -> ${pair.destination}${pair.locked ? ' (locked)' : ''}`),
+        step: (_pair, text) => out.info(`  ${text}`),
+        warn: (line) => out.warn(line),
+        result: (r) => {
+          if (out.json) {
+            out.resultJson(
+              {
+                event: 'case',
+                name: r.name,
+                source: r.pair.source,
+                destination: r.pair.destination,
+                locked: r.pair.locked,
+                result: r.skipped ? 'skipped' : r.passed ? 'pass' : 'fail',
+                duration_seconds: Math.round(r.durationMs / 100) / 10,
+                volume_id: r.volumeId,
+                failure: r.failure ?? null,
+              },
+              { lines: true },
+            );
+            return;
+          }
+          const took = formatClock(r.durationMs);
+          if (r.skipped) out.result(`SKIP  ${r.name}  (interrupted)`);
+          else if (r.passed) out.result(`${c.green('PASS')}  ${r.name}  (${took})`);
+          else {
+            out.result(`${c.red('FAIL')}  ${r.name}  (${took}): ${r.failure!.message}`);
+            for (const d of r.failure!.details) out.info(`      ${d}`);
+          }
+        },
+      },
+    },
+  );
+
+  let junitPath: string | undefined;
+  if (flags.junit) {
+    const { renderJUnit } = await import('../migration/junit.js');
+    const { writeFile, rename } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    junitPath = resolve(io.cwd, flags.junit);
+    const tmp = `${junitPath}.tmp-${process.pid}`;
+    await writeFile(tmp, renderJUnit([smokeSuite(run, cloud)]), 'utf8');
+    await rename(tmp, junitPath);
+  }
+
+  const passed = run.cases.filter((x) => x.passed).length;
+  const failed = run.cases.filter((x) => !x.passed && !x.skipped).length;
+  const skipped = run.cases.filter((x) => x.skipped).length;
+  const exitCode = run.interrupted ? 130 : failed > 0 || run.leftovers.length > 0 ? 1 : 0;
+  const kept = run.cases.filter((x) => x.leftBehind).map((x) => x.leftBehind!);
+
+  if (out.json) {
+    out.resultJson(
+      { event: 'summary', passed, failed, skipped, total: run.cases.length, pools: run.pools, volume_type: run.volumeType, junit: junitPath ?? null, left_behind: [...run.leftovers, ...kept], exit_code: exitCode },
+      { lines: true },
+    );
+  }
+  const parts = [`${passed} passed`, `${failed} failed`];
+  if (skipped) parts.push(`${skipped} not run`);
+  const line = `Smoke ${run.interrupted ? 'interrupted' : 'finished'}: ${parts.join(', ')} of ${run.cases.length} (pools ${run.pools.join(', ')}; type ${run.volumeType}; ${formatClock(run.endedAt - run.startedAt)}).`;
+  if (exitCode === 0) out.success(line);
+  else out.error(line);
+  if (junitPath) out.info(`JUnit report: ${junitPath}`);
+  if (run.leftovers.length) out.error(`Could not delete these test volumes: ${run.leftovers.join(' ')} (delete them by hand; volmig recover helps with a stuck migration).`);
+  if (kept.length) out.info(`Kept (--keep): ${kept.join(' ')}`);
+  return exitCode;
+}
