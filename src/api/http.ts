@@ -90,7 +90,7 @@ export class HttpTransport {
         if (!idempotent && failure.maybeSent) {
           throw new RequestOutcomeUnknownError({ method, url: req.url, reason: failure.description, cause: err });
         }
-        if (attempt < tries) {
+        if (attempt < tries && failure.transient) {
           await this.wait(method, req.url, attempt, undefined);
           continue;
         }
@@ -177,6 +177,8 @@ interface NetworkFailure {
   description: string;
   /** The request may have reached the server (so a state-changing one must not be resent). */
   maybeSent: boolean;
+  /** Worth another try (a certificate or a host name that does not resolve will not fix itself in seconds). */
+  transient: boolean;
   hint?: string;
 }
 
@@ -205,17 +207,18 @@ function errorCodes(err: unknown): { code?: string; message: string; name?: stri
 export function classifyNetworkError(err: unknown, timeoutMs: number): NetworkFailure {
   const { code, message, name } = errorCodes(err);
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return { description: `no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`, maybeSent: true };
+    return { description: `no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`, maybeSent: true, transient: true };
   }
   if (code && NOT_SENT_CODES[code]) {
-    return { description: `${NOT_SENT_CODES[code]} (${code})`, maybeSent: false };
+    return { description: `${NOT_SENT_CODES[code]} (${code})`, maybeSent: false, transient: code !== 'ENOTFOUND' };
   }
   if (code && TLS_CODE.test(code)) {
     return {
       description: `TLS error: ${message} (${code})`,
       maybeSent: false,
+      transient: false,
       hint: 'Give the CA bundle with --os-cacert (OS_CACERT, clouds.yaml cacert), or --insecure to skip verification.',
     };
   }
-  return { description: code ? `${message} (${code})` : message, maybeSent: true };
+  return { description: code ? `${message} (${code})` : message, maybeSent: true, transient: true };
 }
