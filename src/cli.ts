@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ExitCode, VolmigError, ReportedError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
-import { Output } from './ui/output.js';
+import type { Output } from './ui/output.js';
 import type { BlockStorageClient } from './api/block-storage.js';
 import type { VolmigSettings } from './config/settings.js';
 import { COMMANDS } from './commands/index.js';
@@ -55,6 +55,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io,
     async action(cmd, run) {
       globals = cmd.optsWithGlobals() as GlobalOptions;
+      // chalk comes with Output: loaded only once a command runs, so `--help` stays fast.
+      const { Output } = await import('./ui/output.js');
       const out = new Output(io, globals);
       const env: CommandEnv = {
         io,
@@ -86,12 +88,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return reportError(err, io, globals, CommanderError);
+    return await reportError(err, io, globals, CommanderError);
   }
 }
 
-function reportError(err: unknown, io: Io, globals: GlobalOptions, CommanderError: new (...a: any[]) => Error): number {
-  const out = new Output(io, { ...globals, json: false });
+async function reportError(err: unknown, io: Io, globals: GlobalOptions, CommanderError: new (...a: any[]) => Error): Promise<number> {
   if (err instanceof CommanderError) {
     const ce = err as Error & { code: string; exitCode: number };
     // help and version are successful exits; every other parse failure is a usage error (exit 2).
@@ -101,6 +102,8 @@ function reportError(err: unknown, io: Io, globals: GlobalOptions, CommanderErro
     if (ce.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
     return ExitCode.USAGE;
   }
+  const { Output } = await import('./ui/output.js');
+  const out = new Output(io, { ...globals, json: false });
   if (err instanceof ReportedError) {
     if (globals.debug && err.stack) out.debug(err.stack);
     return err.exitCode;
