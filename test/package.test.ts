@@ -57,3 +57,19 @@ test('bin/volmig.js with an unknown command exits 2 with one error line and no s
   expect(failure?.stdout).toBe('');
   expect(failure?.stderr).toBe("error: unknown command 'frobnicate'\n(run volmig help <command> for usage)\n");
 });
+
+test('`volmig --help` loads no heavy module (undici, chalk, ora, cli-progress, yaml, cosmiconfig, @bomb.sh/tab)', async () => {
+  // A resolve hook reports every module the launcher loads; heavy ones belong inside command actions.
+  const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`;
+  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+  const { stdout, stderr } = await run(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(register)}`, 'bin/volmig.js', '--help'],
+    { cwd: root, env: { PATH: process.env.PATH } },
+  );
+  expect(stdout).toMatch(/^Usage: volmig /);
+  const loaded = stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice('LOADED '.length));
+  expect(loaded.some((url) => url.includes('/node_modules/commander/'))).toBe(true); // the hook works
+  const heavy = loaded.filter((url) => /\/node_modules\/(undici|chalk|ora|cli-progress|yaml|cosmiconfig|@bomb\.sh|amqplib)\//.test(url));
+  expect(heavy).toEqual([]);
+});
