@@ -43,21 +43,25 @@ function splitUrl(url: string): SplitUrl | undefined {
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^:@[\]]*)(?::(\d*))?$/;
 
-function redactSegment(segment: string): string {
+function redactSegment(segment: string, maskUsers: boolean): string {
   const at = segment.lastIndexOf('@');
   if (at === -1) return HOST_PORT.test(segment) ? segment : '***';
   const userinfo = segment.slice(0, at);
   const colon = userinfo.indexOf(':');
-  const user = colon === -1 ? userinfo : userinfo.slice(0, colon);
+  const user = maskUsers ? '***' : colon === -1 ? userinfo : `${userinfo.slice(0, colon)}:***`;
   const hostPart = segment.slice(at + 1);
-  return `${user}${colon === -1 ? '' : ':***'}@${HOST_PORT.test(hostPart) ? hostPart : '***'}`;
+  return `${user}@${HOST_PORT.test(hostPart) ? hostPart : '***'}`;
 }
 
 /** Never throws and never returns a password, whatever the input looks like. */
 export function redactTransportUrl(url: string): string {
   const parts = splitUrl(url);
   if (!parts) return url.includes('@') ? '***' : url;
-  return `${parts.scheme}://${parts.netloc.split(',').map(redactSegment).join(',')}${parts.rest}`;
+  const segments = parts.netloc.split(',');
+  // A segment that is neither user@host nor host:port means a ',' inside a password: its pieces may sit in the
+  // neighbouring segments' user names too.
+  const garbled = segments.some((segment) => !segment.includes('@') && !HOST_PORT.test(segment));
+  return `${parts.scheme}://${segments.map((segment) => redactSegment(segment, garbled)).join(',')}${parts.rest}`;
 }
 
 function decode(text: string, what: string, redacted: string): string {
@@ -84,7 +88,7 @@ export function parseTransportUrl(url: string): TransportTarget {
     const hostPort = at === -1 ? segment : segment.slice(at + 1);
     const colon = userinfo.indexOf(':');
     const m = HOST_PORT.exec(hostPort);
-    if (!m) throw new UsageError(`invalid transport URL ${redacted}: cannot read host "${redactSegment(hostPort)}"`);
+    if (!m) throw new UsageError(`invalid transport URL ${redacted}: cannot read a host`);
     const host = m[1]!.replace(/^\[|\]$/g, '');
     if (host === '') throw new UsageError(`invalid transport URL ${redacted}: a host is missing`);
     const port = m[2] === undefined || m[2] === '' ? DEFAULT_PORT : Number(m[2]);
