@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The conformance stage: the same scenarios against VOLMIG_TARGET = sandbox | realcinder | keystone
+ * (see test/conformance/lib/target.ts). Files run one after another: they share one Cinder and its pools.
+ * Needs `npm run build` first (the scenarios run the built bin/volmig.js as a subprocess).
+ */
+export default defineConfig({
+  test: {
+    include: ['test/conformance/scenarios/*.test.ts'],
+    globalSetup: ['test/conformance/global-setup.ts'],
+    fileParallelism: false,
+    pool: 'forks',
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    reporters: ['verbose'],
+  },
+});
