@@ -71,6 +71,8 @@ export class TtyEvacuationRenderer implements EvacuationRenderer {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
     if (this.lastAggregate) this.total?.update(this.lastAggregate.done, { line: this.aggregateRow(this.lastAggregate) });
+    // Lines logged since the last redraw (the last volume's result) are only written by a redraw.
+    this.multibar?.update();
     this.multibar?.stop();
     this.multibar = null;
   }
@@ -84,6 +86,8 @@ export class TtyEvacuationRenderer implements EvacuationRenderer {
       clearOnComplete: false,
       stopOnComplete: false,
       linewrap: false,
+      // volmig handles Ctrl-C itself (through io.signals) and stops the bars on its way out.
+      gracefulExit: false,
       fps: 10,
       autopadding: false,
     });
