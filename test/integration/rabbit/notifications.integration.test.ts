@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -98,6 +98,43 @@ class Listener {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15000);
     await exited;
     clearTimeout(timer);
+  }
+}
+
+/** A loopback TCP relay to the broker whose connections the test can cut, and whose port it can close for a while. */
+class CuttableRelay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  async open(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect({ host: this.targetHost, port: this.targetPort });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.once('close', () => upstream.destroy());
+      upstream.once('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  /** Drops every relayed connection and refuses new ones until open() again. */
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 }
 
@@ -201,6 +238,47 @@ describe('sandbox notifications through RabbitMQ to an oslo.messaging listener',
 
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatch(/^notifications: publishing to RabbitMQ at rabbit:\/\/guest:\*\*\*@127\.0\.0\.1:\d+\/\S* \(exchange openstack\)$/);
+  });
+
+  it('reconnects after the broker connection drops and delivers, in order, what was emitted meanwhile', async () => {
+    const broker = new URL(url.replace(/^rabbit:/, 'http:'));
+    const relay = new CuttableRelay(broker.hostname, Number(broker.port || 5672));
+    await relay.open();
+    listener = new Listener(url, ['--pool', 'volmig-test']);
+    await listener.started();
+    const logs: string[] = [];
+    const relayedUrl = url.replace(`@${broker.host}/`, `@127.0.0.1:${relay.port}/`);
+    expect(relayedUrl).not.toBe(url);
+    const notifier = await createNotifier({ dataDir, transportUrl: relayedUrl, log: (line) => logs.push(line) });
+    const volumeId = randomUUID();
+    const ours = () => listener!.received.filter((r) => r.payload.volume_id === volumeId);
+    try {
+      notifier.emit('volume.migrate.start', 'INFO', migrationPayload(volumeId, 0, 0), host);
+      await listener.waitUntil(() => ours().length === 1, 'the start notification');
+
+      await relay.cut();
+      notifier.emit('volume.migrate.progress', 'INFO', migrationPayload(volumeId, 30, 30), host);
+      notifier.emit('volume.migrate.progress', 'INFO', migrationPayload(volumeId, 60, 60), host);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(ours()).toHaveLength(1);
+      await relay.open();
+      notifier.emit('volume.migrate.end', 'INFO', migrationPayload(volumeId, 100, 100), host);
+      await listener.waitUntil(() => ours().length >= 4, 'the notifications emitted during and after the outage', 60000);
+    } finally {
+      await notifier.close();
+      await relay.cut();
+    }
+    expect(ours().map((r) => [r.event_type, r.payload.percent])).toEqual([
+      ['volume.migrate.start', 0],
+      ['volume.migrate.progress', 30],
+      ['volume.migrate.progress', 60],
+      ['volume.migrate.end', 100],
+    ]);
+    const published = logs.filter((line) => line.startsWith('notifications: publishing to RabbitMQ at'));
+    const outage = logs.filter((line) => !line.startsWith('notifications: publishing to RabbitMQ at'));
+    expect(published).toHaveLength(2);
+    expect(outage).toHaveLength(1);
+    expect(outage[0]).toMatch(/^notifications: (connection to RabbitMQ at rabbit:\/\/guest:\*\*\*@127\.0\.0\.1:\d+\/\S* closed; reconnecting|lost RabbitMQ .*)/);
   });
 
   it('notifications sent while no consumer runs wait in notifications.info / notifications.error (as oslo declares them)', async () => {
