@@ -169,6 +169,8 @@ export function keystoneTokensUrl(authUrl: string): string {
  */
 export class AuthSession {
   private current?: Promise<AuthResult>;
+  private latest?: AuthResult;
+  private renewal?: { stale: string; promise: Promise<AuthResult> };
 
   constructor(readonly authenticator: Authenticator) {}
 
@@ -177,20 +179,33 @@ export class AuthSession {
   }
 
   get(): Promise<AuthResult> {
-    this.current ??= this.authenticator.authenticate();
-    const pending = this.current;
-    // A failed authentication is not cached: the next call tries again.
-    pending.catch(() => {
-      if (this.current === pending) this.current = undefined;
-    });
-    return pending;
+    if (!this.current) {
+      const pending = this.authenticator.authenticate();
+      this.current = pending;
+      pending.then(
+        (result) => {
+          if (this.current === pending) this.latest = result;
+        },
+        // A failed authentication is not cached: the next call tries again.
+        () => {
+          if (this.current === pending) this.current = undefined;
+        },
+      );
+    }
+    return this.current;
   }
 
-  /** Replaces the token `stale` (the one that got a 401) unless another caller already did. */
-  async renew(stale: AuthResult): Promise<AuthResult> {
-    const latest = await this.get().catch(() => undefined);
-    if (latest && latest.token !== stale.token) return latest;
+  /**
+   * Replaces the token `stale` (the one that got a 401). Requests that fail together with the same token share one
+   * re-authentication; one that failed with an older token gets the newer one without asking Keystone again.
+   */
+  renew(stale: AuthResult): Promise<AuthResult> {
+    if (this.latest && this.latest.token !== stale.token) return Promise.resolve(this.latest);
+    if (this.renewal?.stale === stale.token) return this.renewal.promise;
     this.current = undefined;
-    return this.get();
+    this.latest = undefined;
+    const promise = this.get();
+    this.renewal = { stale: stale.token, promise };
+    return promise;
   }
 }

@@ -153,6 +153,32 @@ describe('Keystone v3 password', () => {
     expect(await client.migrateVolume(VOL, { host: 'realcinder@ceph-b#ceph-b' })).toEqual({ status: 202, requestId: 'req-2' });
   });
 
+  it('requests failing together with the same expired token share one re-authentication', async () => {
+    keystone(undefined, 'tok-1');
+    cinderRoot();
+    const A = '59021996-dd19-4a82-aba2-238a4e05d824';
+    // both 401s are answered only once both requests have arrived, so both see the same expired token
+    let arrived = 0;
+    let release!: () => void;
+    const bothArrived = new Promise<void>((resolve) => (release = resolve));
+    for (const id of [VOL, A]) {
+      nock(CINDER)
+        .get(`/v3/${PROJECT}/volumes/${id}`)
+        .matchHeader('x-auth-token', 'tok-1')
+        .reply(async () => {
+          if (++arrived === 2) release();
+          await bothArrived;
+          return [401, KEYSTONE_401];
+        });
+      nock(CINDER).get(`/v3/${PROJECT}/volumes/${id}`).matchHeader('x-auth-token', 'tok-2').reply(200, { volume: volume(id) });
+    }
+    // exactly one more token request: a second one would find no mock and fail the test
+    keystone(undefined, 'tok-2');
+    const client = await connectEnv(PASSWORD_ENV);
+    const [a, b] = await Promise.all([client.getVolume(VOL), client.getVolume(A)]);
+    expect([a.id, b.id]).toEqual([VOL, A]);
+  });
+
   it('a second 401 after re-authenticating is reported (exit 4), not looped', async () => {
     keystone(undefined, 'tok-1');
     cinderRoot();
