@@ -88,14 +88,14 @@ export class HttpTransport {
         const failure = classifyNetworkError(err, this.options.requestTimeoutMs);
         this.debug(`! ${method} ${redactUrl(req.url)} failed: ${failure.description}`);
         if (!idempotent && failure.maybeSent) {
-          throw new RequestOutcomeUnknownError({ method, url: req.url, reason: failure.description, cause: err });
+          throw new RequestOutcomeUnknownError({ method, url: redactUrl(req.url), reason: failure.description, cause: err });
         }
         if (attempt < tries && failure.transient) {
           await this.wait(method, req.url, attempt, undefined);
           continue;
         }
         const after = attempt > 1 ? ` (${attempt} attempts)` : '';
-        throw new UnavailableError(`cannot reach ${req.url}: ${failure.description}${after}`, {
+        throw new UnavailableError(`cannot reach ${redactUrl(req.url)}: ${failure.description}${after}`, {
           hint: failure.hint,
           cause: err,
         });

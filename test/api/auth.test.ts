@@ -194,7 +194,7 @@ describe('Keystone v3 password', () => {
 });
 
 describe('application credentials and tokens', () => {
-  it('v3applicationcredential by id + secret sends no scope', async () => {
+  it('v3applicationcredential by id + secret sends no scope, even with OS_PROJECT_NAME set (Keystone refuses one)', async () => {
     keystone({ auth: { identity: { methods: ['application_credential'], application_credential: { id: 'ac-1', secret: 'ac-secret' } } } });
     cinderRoot();
     const client = await connectEnv({
@@ -202,6 +202,8 @@ describe('application credentials and tokens', () => {
       OS_AUTH_URL: `${KEYSTONE}/v3/`,
       OS_APPLICATION_CREDENTIAL_ID: 'ac-1',
       OS_APPLICATION_CREDENTIAL_SECRET: 'ac-secret',
+      OS_PROJECT_NAME: 'admin',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
     });
     expect(client.endpoint).toBe(`${CINDER}/v3/${PROJECT}`);
   });

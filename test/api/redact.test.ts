@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { redactHeaders, redactJson, redactText, redactUrl } from '../../src/api/redact.js';
 import { nock, testIo, useNock, versionsDocument } from '../helpers/nock.js';
+import { runVolmig } from '../helpers/run.js';
 import { CINDER, KEYSTONE, NOAUTH_ENV, PROJECT, cloudFromEnv, tokenBody, volume } from './fixtures.js';
 
 useNock();
@@ -92,6 +93,34 @@ describe('--debug lines', () => {
     await client.getVolume(VOL);
     expect(lines.join('\n')).not.toContain('operator7:proj7');
     expect(lines).toContain(`retrying GET ${CINDER}/v3/proj7/volumes/${VOL} in 2.0 s (attempt 2 of 4)`);
+  });
+});
+
+describe('volmig --debug end to end', () => {
+  it('pools --debug with password auth: request lines on stderr, no password or token anywhere in the output', async () => {
+    nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody(), { 'X-Subject-Token': TOKEN_1 });
+    nock(CINDER).get('/').reply(300, versionsDocument('3.71'));
+    nock(CINDER)
+      .get(`/v3/${PROJECT}/scheduler-stats/get_pools`)
+      .query({ detail: 'true' })
+      .reply(200, { pools: [{ name: 'realcinder@ceph-a#ceph-a', capabilities: { volume_backend_name: 'ceph-a' } }] }, { 'x-openstack-request-id': 'req-p1' });
+    const result = await runVolmig(['pools', '--debug'], {
+      env: {
+        OS_AUTH_URL: `${KEYSTONE}/v3`,
+        OS_USERNAME: 'admin',
+        OS_PASSWORD: PASSWORD,
+        OS_PROJECT_NAME: 'admin',
+        OS_USER_DOMAIN_NAME: 'Default',
+        OS_PROJECT_DOMAIN_NAME: 'Default',
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('realcinder@ceph-a#ceph-a');
+    for (const secret of [PASSWORD, TOKEN_1]) {
+      expect(result.stderr).not.toContain(secret);
+      expect(result.stdout).not.toContain(secret);
+    }
+    expect(result.stderr).toMatch(new RegExp(`< 200 GET ${CINDER}/v3/${PROJECT}/scheduler-stats/get_pools\\?detail=true \\d+ ms req-p1`));
   });
 });
 
