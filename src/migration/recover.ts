@@ -69,7 +69,7 @@ export async function inspectForRecovery(
     if (volumeHost(again) !== findings.host) evidence.push(`host changed to ${volumeHost(again)}`);
     if (again.status !== volume.status) evidence.push(`status went from ${volume.status} to ${again.status}`);
     if (again.updated_at !== volume.updated_at && again.updated_at && volume.updated_at) evidence.push(`updated_at moved to ${again.updated_at}`);
-    const secs = formatDuration(options.sampleMs);
+    const secs = options.sampleMs < 10_000 ? `${Number((options.sampleMs / 1000).toFixed(1))}s` : formatDuration(options.sampleMs);
     findings.motion = evidence.length
       ? { sampleMs: options.sampleMs, progressing: true, evidence: evidence.join(', ') }
       : {
