@@ -5,6 +5,7 @@ import { nowFor, sleepFor, type Io, type SignalSource } from '../io.js';
 import { UsageError } from '../errors.js';
 import { GIB, parseDuration } from './duration.js';
 import { effectiveFree, preflightMigration } from './preflight.js';
+import { apiReason } from './report.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { hostMatches, migrationSourceId } from './list.js';
 import { isInFlight, isTerminal, normalizedMigrationStatus } from './phases.js';
@@ -544,7 +545,7 @@ export async function runEvacuation(plan: EvacuationPlan, limits: EvacuationLimi
       beginTracking(state, fresh);
     } catch (err) {
       if (err instanceof CinderApiError) {
-        const why = `${err.message} (HTTP ${err.status}${err.requestId ? `, request id ${err.requestId}` : ''})`;
+        const why = apiReason(err);
         await record(state, 'rejected', { reason: err.message, ...(err.requestId ? { request_id: err.requestId } : {}) });
         state.startedAt = now();
         finish(state, 'rejected', `Your migration request failed to process: ${why}`);

@@ -3,6 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runVolmig } from '../helpers/run.js';
 import { ESC, EVACUATION_LAYOUT, migrationSpans, startCloud, startVolmig, type TestCloud } from '../maintenance/sandbox-helpers.js';
 import type { Volume } from '../../src/api/types.js';
+import { Journal } from '../../src/migration/journal.js';
+import { capture } from '../helpers/run.js';
+
+function journalOf(c: TestCloud) {
+  return new Journal({ stdout: capture(), stderr: capture(), env: { XDG_STATE_HOME: c.stateDir }, isTTY: false, cwd: c.stateDir });
+}
 
 let cloud: TestCloud | undefined;
 afterEach(async () => {
@@ -104,6 +110,19 @@ describe('evacuate: failures, interruption and resume', () => {
     const third = await runVolmig([...args, '--dry-run'], { env: cloud.env });
     expect(third.code).toBe(0);
     expect(third.stdout).toContain('0 volumes on the source, 0 to migrate (0 GiB), 0 refused, 5 moved by an earlier run');
+  }, 60_000);
+
+  it('--timeout: exit 7, says which migrations go on on the server and how to follow them', async () => {
+    cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 2, gibMiB: 8 });
+    const [slow] = await seed(cloud, [2]);
+    const r = await runVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.1', '--timeout', '1s', '--yes'], { env: cloud.env });
+    expect(r.code).toBe(7);
+    expect(r.stderr).toMatch(/Evacuation timed out: 0 of 1 moved, 1 still running on the server/);
+    expect(r.stderr).toContain(`Still migrating on the server: ${slow!.id}\nFollow them with: volmig progress ${slow!.id} --watch\n`);
+    expect(r.stdout).toMatch(new RegExp(`${slow!.id}\\s+vol-1\\s+still running\\s+-\\s+still migrating on the server at the deadline`));
+    expect((await cloud.volume(slow!.id)).migration_status).toBe('migrating');
+    const entries = await journalOf(cloud).read({ volume: slow!.id });
+    expect(entries.map((e) => e.outcome)).toEqual(['requested', 'timeout']);
   }, 60_000);
 
   it('--dry-run prints moves and refusals with their reasons and sends nothing', async () => {
