@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { Io } from '../../src/io.js';
+import { capture, runVolmig } from '../helpers/run.js';
+import { waitFor } from './helpers.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'volmig-sandbox-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('volmig sandbox', () => {
+  it('prints the endpoint line first and a ready-to-paste export line, serves the seeded demo, stops on SIGINT with 0', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const signals = new EventEmitter();
+    const io: Io = { stdout, stderr, env: { HOME: '/nonexistent' }, isTTY: false, cwd: dataDir, signals };
+    const started = Date.now();
+    const run = main(['node', 'volmig', 'sandbox', '--port', '0', '--data-dir', dataDir, '--seed', 'demo', '--size-unit-mib', '16'], io);
+    await waitFor(async () => stdout.text, (t) => t.split('\n').length >= 3, 5000);
+    const lines = stdout.text.split('\n');
+    const m = /^Block Storage API listening on http:\/\/127\.0\.0\.1:(\d+)\/v3$/.exec(lines[0]!);
+    expect(m).not.toBeNull();
+    const port = m![1]!;
+    expect(port).not.toBe('8776');
+    expect(lines[1]).toBe(`export OS_AUTH_TYPE=noauth OS_ENDPOINT=http://127.0.0.1:${port}/v3 OS_PROJECT_ID=admin OS_USER_ID=admin`);
+    expect(stderr.text).toContain('Seeded 13 demo volumes.');
+    expect(stderr.text).toContain('Press Ctrl+C to stop.');
+
+    const res = await fetch(`http://127.0.0.1:${port}/v3/admin/volumes/detail?all_tenants=1`, { headers: { 'X-Auth-Token': 'admin:admin' } });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const body = (await res.json()) as { volumes: { status: string; size: number; volume_type: string; 'os-vol-tenant-attr:tenant_id': string; 'os-vol-host-attr:host': string }[] };
+    const admin = body.volumes.filter((v) => v['os-vol-tenant-attr:tenant_id'] === 'admin');
+    const pools = new Set(admin.map((v) => v['os-vol-host-attr:host']));
+    expect(pools.size).toBe(6);
+    for (const pool of pools) expect(admin.filter((v) => v['os-vol-host-attr:host'] === pool)).toHaveLength(2);
+    expect(admin.every((v) => v.status === 'available' && v.volume_type === '__DEFAULT__' && v.size >= 1 && v.size <= 2)).toBe(true);
+    expect(body.volumes.filter((v) => v['os-vol-tenant-attr:tenant_id'] === 'demo')).toHaveLength(1);
+
+    signals.emit('SIGINT');
+    expect(await run).toBe(0);
+    expect(stderr.text).toContain('SIGINT: stopping the sandbox');
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it('rejects a bad flag value with one line and exit code 2', async () => {
+    const r = await runVolmig(['sandbox', '--port', '0', '--copy-rate', 'fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("Error: invalid value for --copy-rate: 'fast' (expected a positive number)\n");
+    const seed = await runVolmig(['sandbox', '--port', '0', '--seed', 'lots']);
+    expect(seed.code).toBe(2);
+    expect(seed.stderr).toBe("Error: invalid value for --seed: 'lots' (expected demo or none)\n");
+  });
+
+  it('exits 6 with one line when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await runVolmig(['sandbox', '--port', String(port), '--data-dir', join(dataDir, 'busy')]);
+      expect(r.code).toBe(6);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    } finally {
+      blocker.close();
+    }
+  });
+});
