@@ -94,7 +94,9 @@ export class CinderApiError extends VolmigError {
     url: string;
     retryAfter?: string;
   }) {
-    const details = [`HTTP ${init.status}${init.faultName ? ` ${init.faultName}` : ''}`];
+    // keystonemiddleware's `{"error": ...}` names no fault worth showing.
+    const shownFault = init.faultName && init.faultName !== 'error' ? ` ${init.faultName}` : '';
+    const details = [`HTTP ${init.status}${shownFault}`];
     if (init.requestId) details.push(`request id ${init.requestId}`);
     super(init.message, exitCodeForStatus(init.status), { hint: `(${details.join(', ')}; ${init.method} ${init.url})` });
     this.status = init.status;

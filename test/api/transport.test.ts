@@ -90,6 +90,7 @@ describe('faults', () => {
     expect(err.message).toBe("Invalid host: No available service named 'bogus'");
     expect(err.requestId).toBe('req-e406dea2');
     expect(err.exitCode).toBe(5);
+    expect(err.hint).toBe(`(HTTP 400 badRequest, request id req-e406dea2; POST ${CINDER}${BASE}/volumes/${VOL}/action)`);
   });
 
   it.each([
