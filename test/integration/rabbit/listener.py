@@ -76,7 +76,9 @@ def main():
         stop.set()
     threading.Thread(target=watch_stdin, daemon=True).start()
 
-    listener.start()
+    # One worker thread: the endpoint sees each queue's notifications in the order RabbitMQ delivers them (oslo's
+    # default pool of 64 threads may hand them over out of order).
+    listener.start(override_pool_size=1)
     printer.line({'ready': True, 'pool': None if args.no_pool else args.pool})
     stop.wait(args.timeout)
     listener.stop()
