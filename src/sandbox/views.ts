@@ -69,7 +69,7 @@ export function volumeDetail(
       attachment_id: a.attachment_id,
       volume_id: v.id,
       server_id: a.server_id,
-      host_name: a.host_name,
+      host_name: ctx.isAdmin ? a.host_name : null,
       device: a.device,
       attached_at: a.attached_at,
     })),

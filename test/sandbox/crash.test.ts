@@ -48,7 +48,6 @@ async function call(origin: string, method: string, path: string, body?: unknown
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
 }
 
