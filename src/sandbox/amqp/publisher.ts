@@ -136,7 +136,13 @@ export class AmqpNotificationPublisher {
   private kick(): void {
     if (this.pumping || this.state !== 'running') return;
     this.pumping = this.pump()
-      .catch((err: unknown) => this.say(`publisher stopped unexpectedly: ${this.describe(err)}`))
+      .catch((err: unknown) => {
+        // Not a broker problem but a fault here: retrying could spin, so stop publishing (the file goes on).
+        this.say(`publisher stopped unexpectedly (${this.describe(err)}); notifications go to ${this.fileName} only`);
+        this.state = 'gave-up';
+        this.queue = [];
+        void this.disconnect();
+      })
       .finally(() => {
         this.pumping = undefined;
         // Messages may have arrived between the loop's last check and here.
@@ -222,7 +228,15 @@ export class AmqpNotificationPublisher {
         }
         model.on('error', () => undefined);
         model.on('close', () => this.onConnectionClosed(model));
-        const channel = await model.createConfirmChannel();
+        model.on('blocked', (reason: string) => this.say(`RabbitMQ blocks publishing (${reason}); notifications wait`));
+        model.on('unblocked', () => this.say('RabbitMQ accepts publishing again'));
+        let channel: ConfirmChannel;
+        try {
+          channel = await model.createConfirmChannel();
+        } catch (err) {
+          await model.close().catch(() => undefined);
+          throw err;
+        }
         channel.on('error', () => undefined);
         channel.on('close', () => {
           if (this.channel === channel) void this.disconnect();
