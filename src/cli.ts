@@ -29,6 +29,9 @@ export interface CommandContext {
   action(cmd: Command, run: CommandAction): Promise<void>;
 }
 
+/** Commands that work without volmig's settings file: a broken one must not stop them. */
+const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox']);
+
 export async function main(argv: string[], io: Io): Promise<number> {
   const { Command, CommanderError } = await import('commander');
   let exitCode: number = ExitCode.OK;
@@ -55,6 +58,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io,
     async action(cmd, run) {
       globals = cmd.optsWithGlobals() as GlobalOptions;
+      const loadSettings = () => (settingsPromise ??= import('./config/settings.js').then((m) => m.loadSettings(io)));
+      // `output: json` in volmig's settings file makes --json the default (commands that never need settings excepted).
+      if (globals.json === undefined && !SETTINGS_FREE_COMMANDS.has(cmd.name()) && (await loadSettings()).output === 'json') {
+        globals = { ...globals, json: true };
+      }
       // chalk comes with Output: loaded only once a command runs, so `--help` stays fast.
       const { Output } = await import('./ui/output.js');
       const out = new Output(io, globals);
@@ -62,10 +70,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         io,
         globals,
         out,
-        settings() {
-          settingsPromise ??= import('./config/settings.js').then((m) => m.loadSettings(io));
-          return settingsPromise;
-        },
+        settings: loadSettings,
         client() {
           clientPromise ??= (async () => {
             const settings = await env.settings();

@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cinderApi, useCinderNock, volmig } from './commands/cinder-nock.js';
 import { SOURCE_ID, POOLS, volume } from './commands/fixtures.js';
 import { runVolmig } from './helpers/run.js';
@@ -180,5 +182,44 @@ describe('global options, help and version', () => {
     const r = await volmig(['show', SOURCE_ID, '--debug']);
     expect(r.code).toBe(6);
     expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('volmig settings file: output', () => {
+  function withSettings(content: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'volmig-settings-'));
+    writeFileSync(join(dir, '.volmigrc.json'), content);
+    return dir;
+  }
+
+  test('output: json makes --json the default', async () => {
+    const jsonDir = withSettings('{"output": "json"}');
+    const tableDir = withSettings('{"output": "table"}');
+    try {
+      listOnce();
+      const r = await volmig(['list'], { cwd: jsonDir });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([available]);
+      listOnce();
+      const table = await volmig(['list'], { cwd: tableDir });
+      expect(table.stdout).toMatch(/^ID +Name +Status/);
+    } finally {
+      rmSync(jsonDir, { recursive: true, force: true });
+      rmSync(tableDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a broken settings file is a usage error naming file and key, but completion still works', async () => {
+    const cwd = withSettings('{"outptu": "json"}');
+    try {
+      const r = await volmig(['list'], { cwd });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.split('\n')[0]).toBe(`Error: ${join(cwd, '.volmigrc.json')}: unknown setting 'outptu' (known settings: cloud, migration_progress_report_interval, output, timeout, stall_timeout, http_timeout, connect_timeout)`);
+      const completion = await volmig(['completion', 'bash'], { cwd });
+      expect(completion.code).toBe(0);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
