@@ -40,6 +40,9 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get -o DPkg::Lock::Timeout=1200 update >&2
     "${APT[@]}" "${need[@]}" >&2 || { say "apt-get install ${need[*]} failed"; exit 3; }
   fi
+  if [ $CREATED_POLICY = 1 ]; then rm -f $POLICY; fi
+  trap - EXIT
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && $PY -c 'import oslo_messaging' || { say "installed, yet rabbitmq-server or oslo_messaging is still missing"; exit 3; }
 fi
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
