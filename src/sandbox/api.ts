@@ -558,7 +558,7 @@ export class SandboxApi {
     const pin = type.extra_specs.volume_backend_name;
     const currentBackend = this.o.storage.locate(v.host)?.backend.name;
     const fits = pin === undefined || pin === currentBackend;
-    const finish = (change: () => void) =>
+    const finish = (change: () => void, after?: () => void) =>
       setTimeout(() => {
         const current = this.state.volumes[id];
         if (!current || current.status !== 'retyping') return;
@@ -568,14 +568,17 @@ export class SandboxApi {
           current.previous_status = null;
           current.updated_at = apiTimestamp();
         });
+        after?.();
       }, this.o.phaseDelayMs).unref();
 
     if (fits) {
-      finish(() => {
-        v.volume_type_id = type.id;
-        this.o.log.info(`Volume ${id} retyped to ${type.name} on ${v.host} (no migration needed)`);
-        this.o.engine.notifyRetype(v, v.host ?? '');
-      });
+      finish(
+        () => (v.volume_type_id = type.id),
+        () => {
+          this.o.log.info(`Volume ${id} retyped to ${type.name} on ${v.host} (no migration needed)`);
+          this.o.engine.notifyRetype(v, v.host ?? '');
+        },
+      );
       return accepted;
     }
     const destination = pin !== undefined ? this.schedulePool(type, v.size) : null;

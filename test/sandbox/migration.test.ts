@@ -340,6 +340,52 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     expect(unknown.body).toEqual({ itemNotFound: { code: 404, message: 'Volume type with name gold could not be found.' } });
   });
 
+  it('refuses a second migration, a snapshot and deleting the target while an unlocked migration runs', async () => {
+    const id = (await sb.volumeByName('demo-lvm-2-1g')).id as string;
+    const started = Date.now();
+    expect((await migrate(sb, id, { host: 'sandbox@lvm-1#lvm-1' })).status).toBe(202);
+    await waitFor(() => sb.volume(id), (v) => v.migration_status === 'migrating');
+    const again = await migrate(sb, id, { host: 'sandbox@vendor#pool-a' });
+    expect(again.body).toEqual(JSON.parse(JSON.stringify(recorded('H3-same-host').body).replaceAll(RECORDED_VOLUME_ID, id)));
+    const snap = await sb.call('POST', '/snapshots', { body: { snapshot: { volume_id: id } } });
+    expect(snap.body).toEqual({ badRequest: { code: 400, message: 'Invalid volume: Snapshot cannot be created while volume is migrating.' } });
+    const [target] = await waitFor(() => targetsOf(sb, id), (t) => t.length === 1);
+    const del = await sb.call('DELETE', `/volumes/${target!.id as string}`);
+    expect(del.body).toEqual(recorded('F-locked-delete').body);
+    await waitFor(() => sb.volume(id), (v) => v.migration_status === 'success');
+    // --copy-rate 8 MiB/s through a 16 MiB volume: the copy cannot take less than two seconds.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    const events = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id);
+    const startAt = Date.parse(events.find((n) => n.event_type === 'volume.migrate.start')!.timestamp.replace(' ', 'T') + 'Z');
+    const endAt = Date.parse(events.find((n) => n.event_type === 'volume.migrate.end')!.timestamp.replace(' ', 'T') + 'Z');
+    expect(endAt - startAt).toBeGreaterThanOrEqual(1800);
+  });
+
+  it('maintenance (set by os-reset_status) refuses attach, detach, update, extend, delete, snapshot, retype and migrate', async () => {
+    const id = (await sb.volumeByName('demo-pool-b-2g')).id as string;
+    expect((await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-reset_status': { status: 'maintenance' } } })).status).toBe(202);
+    const expectations: [string, string, unknown, string][] = [
+      ['POST', `/volumes/${id}/action`, { 'os-attach': { instance_uuid: 'c0ffee00-0000-4000-8000-000000000003', mountpoint: '/dev/vdd' } }, 'Invalid volume: The volume cannot be attached in maintenance mode.'],
+      ['POST', `/volumes/${id}/action`, { 'os-detach': {} }, 'Invalid volume: The volume cannot be detached in maintenance mode.'],
+      ['PUT', `/volumes/${id}`, { volume: { name: 'x' } }, 'Invalid volume: The volume cannot be updated during maintenance.'],
+      ['POST', `/volumes/${id}/action`, { 'os-extend': { new_size: 3 } }, `Invalid volume: Volume ${id} status must be '{'status': 'available'}' to extend, currently maintenance.`],
+      ['DELETE', `/volumes/${id}`, undefined, recorded('F-locked-delete').body.badRequest!.message],
+      ['POST', '/snapshots', { snapshot: { volume_id: id } }, 'Invalid volume: The snapshot cannot be created when the volume is in maintenance mode.'],
+      ['POST', `/volumes/${id}/action`, { 'os-retype': { new_type: 'vendor' } }, recorded('F-locked-retype').body.badRequest!.message],
+      ['POST', `/volumes/${id}/action`, { 'os-migrate_volume': { host: 'sandbox@vendor#pool-a' } }, recorded('H3-same-host').body.badRequest!.message.replaceAll(RECORDED_VOLUME_ID, id)],
+    ];
+    for (const [method, path, body, message] of expectations) {
+      const r = await sb.call(method, path, { body });
+      expect({ method, path, status: r.status, body: r.body }).toEqual({ method, path, status: 400, body: { badRequest: { code: 400, message } } });
+    }
+    expect((await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-reset_status': { status: 'available' } } })).status).toBe(202);
+    expect((await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-retype': { new_type: 'vendor' } } })).status).toBe(202);
+    await waitFor(() => sb.volume(id), (v) => v.status === 'available' && v.volume_type === 'vendor');
+    const retype = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id && n.event_type === 'volume.retype');
+    expect(retype).toHaveLength(1);
+    expect(retype[0]!.payload).toMatchObject({ host: 'sandbox@vendor#pool-b', status: 'available' });
+  });
+
   it('os-reset_status of migration_status ends an in-flight migration and removes its target', async () => {
     const id = (await sb.volumeByName('demo-pool-b-1g')).id as string;
     expect((await migrate(sb, id, { host: 'sandbox@lvm-2#lvm-2', lock_volume: true })).status).toBe(202);
