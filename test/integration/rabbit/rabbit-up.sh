@@ -78,7 +78,7 @@ if port_busy 5672 && amqp_answers 5672; then
     publish_url 5672 reused
     exit 0
   fi
-  say "a broker answers on 127.0.0.1:5672 but our rabbitmqctl cannot reach it to add vhost $VHOST; starting our own"
+  say "a broker answers on 127.0.0.1:5672 but no rabbitmqctl environment of ours reaches it (REALCINDER_DIR=$REALCINDER) to add vhost $VHOST; starting our own"
 fi
 
 # --- start our own ---------------------------------------------------------------------------------------------
