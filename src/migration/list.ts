@@ -1,5 +1,5 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { MIGRATION_STATUSES, isMigrationTarget, volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js';
+import { MIGRATION_STATUSES, volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js';
 import { UsageError, VolmigError, ExitCode } from '../errors.js';
 
 /** Volume statuses Cinder can report (cinder/objects/fields.py VolumeStatus); anything else is a typo. */
@@ -169,7 +169,6 @@ export async function* listVolumeRows(client: BlockStorageClient, options: ListV
   const clientHostFilter = options.host !== undefined && !options.host.includes('#') ? options.host : undefined;
   const targetsBySource = new Map<string, Volume>();
   let listed = 0;
-  if (options.limit !== undefined && options.limit <= 0) return;
 
   const pages = client.listVolumes({
     filters,
@@ -195,4 +194,3 @@ export async function* listVolumeRows(client: BlockStorageClient, options: ListV
   }
 }
 
-export { isMigrationTarget };

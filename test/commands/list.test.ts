@@ -158,6 +158,28 @@ describe('volmig list', () => {
     expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  test('a failure on a later page: the rows so far are printed, then the error (exit 6); --json leaves the array unclosed', async () => {
+    const twoPages = () => {
+      const api = cinderApi();
+      api.get('/volumes/detail').reply(200, {
+        volumes: [plainA],
+        volumes_links: [{ rel: 'next', href: `${API}/volumes/detail?marker=${plainA.id}` }],
+      });
+      api.get('/volumes/detail').query({ marker: plainA.id }).reply(500, { computeFault: { code: 500, message: 'Unexpected error.' } });
+    };
+    twoPages();
+    const table = await volmig(['list']);
+    expect(table.code).toBe(6);
+    expect(table.stdout.split('\n').map((l) => l.split(' ')[0])).toEqual(['ID', plainA.id, '']);
+    expect(table.stderr.split('\n')[0]).toBe('Error: Unexpected error.');
+
+    twoPages();
+    const json = await volmig(['list', '--json']);
+    expect(json.code).toBe(6);
+    expect(json.stdout.startsWith('[\n  {')).toBe(true);
+    expect(() => JSON.parse(json.stdout)).toThrow(); // a script cannot mistake it for the whole listing
+  });
+
   test.each([
     [['--migration-status', 'moving'], "Error: invalid value for --migration-status: 'moving' (expected one of none, starting, migrating, completing, success, error, deleting, target:<volume id>)\n"],
     [['--status', 'bogus'], /^Error: invalid value for --status: 'bogus' \(expected one of creating, available, .*\)\n$/],
