@@ -22,8 +22,11 @@ export function plainProgressLine(s: ProgressSnapshot): string {
   const parts = [displayName(s), phaseLabel(s)];
   if (s.percent !== null && s.bytesCopied !== null) {
     parts.push(`${s.percent}%`, `${formatGiB(Math.min(s.bytesCopied, s.percent === 100 ? s.totalBytes : s.bytesCopied))}/${formatGiB(s.totalBytes)} GiB`);
-    if (s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 && s.phase !== 'success') parts.push(formatRate(s.rateBytesPerSecond));
-    if (s.etaMs !== null && s.phase !== 'success') parts.push(`eta ${formatClock(s.etaMs)}`);
+    // Rate and ETA describe the copy; once it is over (completing, success) they would only decay.
+    if (s.phase === 'migrating') {
+      if (s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0) parts.push(formatRate(s.rateBytesPerSecond));
+      if (s.etaMs !== null) parts.push(`eta ${formatClock(s.etaMs)}`);
+    }
   } else if (s.phase === 'starting' || s.phase === 'migrating' || s.phase === 'completing') {
     parts.push(s.serverProgress ? `progress indeterminate (${s.serverProgress})` : 'progress indeterminate');
     parts.push(`elapsed ${formatClock(s.elapsedMs)}`);

@@ -8,7 +8,8 @@ import { plainProgressLine, printResultText } from './progress-format.js';
  */
 export class PlainProgressSink implements ProgressSink {
   private readonly lastLineAt = new Map<string, number>();
-  private readonly lastLine = new Map<string, string>();
+  /** What a line says apart from the moving numbers (rate, ETA, elapsed), to tell news from repetition. */
+  private readonly lastKey = new Map<string, string>();
 
   constructor(
     private readonly out: Output,
@@ -19,10 +20,11 @@ export class PlainProgressSink implements ProgressSink {
     const line = plainProgressLine(s);
     const lastAt = this.lastLineAt.get(s.volumeId);
     const due = lastAt === undefined || s.at - lastAt >= this.heartbeatMs;
-    const differs = this.lastLine.get(s.volumeId) !== line;
-    if (!(s.changed && differs) && !due) return;
+    const key = `${s.phase}|${s.percent}|${s.status}`;
+    const news = this.lastKey.get(s.volumeId) !== key;
+    if (!news && !due) return;
     this.lastLineAt.set(s.volumeId, s.at);
-    this.lastLine.set(s.volumeId, line);
+    this.lastKey.set(s.volumeId, key);
     this.out.info(line);
   }
 

@@ -9,7 +9,6 @@ type CliProgress = typeof import('cli-progress');
 type OraFactory = typeof import('ora').default;
 
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const BAR_WIDTH = 24;
 
 /**
  * On a terminal: one cli-progress bar per volume (name, phase, percent, copied/total, smoothed rate, ETA, elapsed)
@@ -99,7 +98,7 @@ export class TtyProgressSink implements ProgressSink {
     if (!this.spinner) {
       this.spinner = this.ora({
         text: this.spinnerText(s),
-        stream: this.out.io.stderr as NodeJS.WritableStream,
+        stream: withSaneColumns(this.out.io.stderr) as NodeJS.WritableStream,
         isEnabled: true,
         discardStdin: false,
         color: this.out.colorOn ? 'cyan' : false,
@@ -173,18 +172,36 @@ export class TtyProgressSink implements ProgressSink {
 
   private rowText(s: ProgressSnapshot, mark?: string): string {
     const c = this.out.c;
-    const name = displayName(s).padEnd(16).slice(0, Math.max(16, displayName(s).length));
-    const phase = phaseLabel(s).padEnd(12);
+    const name = displayName(s).padEnd(14);
+    const phase = phaseLabel(s).padEnd(10);
     if (s.percent === null || s.bytesCopied === null) {
       const spin = mark ?? SPINNER_FRAMES[this.frame]!;
-      return `${spin} ${name} ${phase} ${c.dim('progress indeterminate')}  elapsed ${formatClock(s.elapsedMs)}`;
+      return `${spin} ${name} ${phase} ${c.dim('progress indeterminate')} elapsed ${formatClock(s.elapsedMs)}`;
     }
-    const filled = Math.round((s.percent / 100) * BAR_WIDTH);
-    const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled));
-    const rate = s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 && s.phase !== 'success' ? formatRate(s.rateBytesPerSecond) : '-';
-    const eta = s.etaMs !== null && s.phase !== 'success' ? formatClock(s.etaMs) : '-';
-    const pct = `${s.percent}%`.padStart(4);
-    const amount = `${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB`;
-    return `${mark ?? ' '} ${name} ${phase} ${bar} ${pct} ${amount}  ${rate}  eta ${eta}  elapsed ${formatClock(s.elapsedMs)}`;
+    const copying = s.phase === 'migrating';
+    const rate = copying && s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 ? formatRate(s.rateBytesPerSecond) : '-';
+    const eta = copying && s.etaMs !== null ? formatClock(s.etaMs) : '-';
+    const tail = `${`${s.percent}%`.padStart(4)} ${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB ${rate} eta ${eta} elapsed ${formatClock(s.elapsedMs)}`;
+    const head = `${mark ?? ' '} ${name} ${phase} `;
+    // The bar takes what the terminal has left, so the numbers are never cut off.
+    const columns = this.out.io.stderr.columns || 80;
+    const width = Math.max(8, Math.min(30, columns - head.length - tail.length - 2));
+    const filled = Math.round((s.percent / 100) * width);
+    const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(width - filled));
+    return `${head}${bar} ${tail}`;
   }
+}
+
+/**
+ * A terminal whose size is unknown reports `columns` 0 (under `script`, some CI ptys); ora divides by it and then
+ * clears lines forever. Give such a stream the usual 80 columns.
+ */
+function withSaneColumns<T extends object>(stream: T): T {
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === 'columns') return (target as { columns?: number }).columns || 80;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
