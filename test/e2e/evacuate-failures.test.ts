@@ -6,6 +6,11 @@ import type { Volume } from '../../src/api/types.js';
 import { Journal } from '../../src/migration/journal.js';
 import { capture } from '../helpers/run.js';
 
+async function untilPrompt(stderr: { text: string }) {
+  const deadline = Date.now() + 15_000;
+  while (!stderr.text.includes('[y/N] ') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+}
+
 function journalOf(c: TestCloud) {
   return new Journal({ stdout: capture(), stderr: capture(), env: { XDG_STATE_HOME: c.stateDir }, isTTY: false, cwd: c.stateDir });
 }
@@ -169,7 +174,7 @@ describe('evacuate: failures, interruption and resume', () => {
 
     const stdin = new PassThrough();
     const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A], cloud.env, { isTTY: true, stdin });
-    await new Promise((res) => setTimeout(res, 300));
+    await untilPrompt(tty.stderr);
     expect(tty.stderr.text).toContain('Migrate 1 volume (1 GiB) from node@old to node@new#a? [y/N] ');
     stdin.write('n\n');
     expect(await tty.done).toBe(0);
@@ -182,7 +187,7 @@ describe('evacuate: failures, interruption and resume', () => {
     const vols = await seed(cloud, [2, 1]);
     const stdin = new PassThrough();
     const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.1'], cloud.env, { isTTY: true, stdin });
-    await new Promise((res) => setTimeout(res, 300));
+    await untilPrompt(tty.stderr);
     stdin.write('y\n');
     expect(await tty.done).toBe(0);
     expect(tty.stderr.text).toContain(ESC);
