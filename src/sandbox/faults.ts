@@ -72,6 +72,10 @@ export const BOOLEAN_VALUES: unknown[] = [
 ];
 
 export function parseBoolean(field: string, value: unknown): boolean {
+  // parameter_types.boolean is {'type': ['boolean', 'string'], 'enum': [...]}: jsonschema reports the type first.
+  if (typeof value !== 'boolean' && typeof value !== 'string') {
+    throw schemaError(field, value, `${pyRepr(value)} is not of type 'boolean', 'string'`);
+  }
   const index = BOOLEAN_VALUES.findIndex((candidate) => candidate === value);
   if (index < 0) throw schemaError(field, value, `${pyRepr(value)} is not one of ${pyRepr(BOOLEAN_VALUES)}`);
   return index < 13;

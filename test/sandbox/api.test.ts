@@ -113,6 +113,11 @@ describe('faults compared with the recorded Cinder answers', () => {
     );
     const clusterOnly = await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-migrate_volume': { cluster: 'c1' } }, mv: '3.16' });
     expect(clusterOnly.body).toEqual({ badRequest: { code: 400, message: "Invalid host: No available service named 'c1'" } });
+    // Recorded from real Cinder 21.3 by the conformance suite (test/conformance/fixtures/migrate-force-host-copy-null.json).
+    const nullBoolean = await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-migrate_volume': { host: 'sandbox@lvm-1#lvm-1', force_host_copy: null } } });
+    expect(nullBoolean.body).toEqual({
+      badRequest: { code: 400, message: "Invalid input for field/attribute force_host_copy. Value: None. None is not of type 'boolean', 'string'" },
+    });
     const none = await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-frobnicate': {} } });
     expect(none.body).toEqual({ badRequest: { code: 400, message: 'There is no such action: os-frobnicate' } });
   });
