@@ -98,9 +98,17 @@ async function checkHost(client: BlockStorageClient, volume: Volume, host: strin
   // Cinder compares the strings exactly; so does volmig, so that the answer is the API's.
   add('destination-differs', current !== host, `volume ${name} is already on ${host}; choose another destination (see volmig pools).`, `current host ${current ?? 'unknown'}`);
 
-  const pools = await client.getPools();
+  const [pools, services] = await Promise.all([client.getPools(), client.listServices({ binary: 'cinder-volume' })]);
+  const backend = backendOf(host);
+  const service = services.find((s) => s.host === backend && (s.binary === 'cinder-volume' || s.binary === undefined));
+  const serviceProblem = service ? serviceTrouble(service, backend) : null;
   const matching = host.includes('#') ? pools.filter((p) => p.name === host) : pools.filter((p) => p.name.startsWith(`${host}#`));
   if (matching.length === 0) {
+    // A backend whose service is down or disabled stops reporting its pools: name the real cause.
+    if (serviceProblem) {
+      add('service-up', false, serviceProblem);
+      return;
+    }
     const suggestions = closestNames(host, pools.map((p) => p.name));
     add('destination-exists', false,
       `destination '${host}' is not a known pool` + (suggestions.length ? `. Closest: ${suggestions.join(', ')}` : pools.length ? '' : ' (the cloud reports no pools)') +
@@ -108,20 +116,8 @@ async function checkHost(client: BlockStorageClient, volume: Volume, host: strin
     return;
   }
   add('destination-exists', true, undefined, `pool ${matching.map((p) => p.name).join(', ')}`);
-
-  const services = await client.listServices({ binary: 'cinder-volume' });
-  const backend = backendOf(host);
-  const service = services.find((s) => s.host === backend && (s.binary === 'cinder-volume' || s.binary === undefined));
-  if (!service) {
-    add('service-up', false, `no cinder-volume service named ${backend} is registered.`);
-  } else {
-    add('service-up', service.state === 'up',
-      `the cinder-volume service ${backend} is down${service.updated_at ? ` (last heartbeat ${service.updated_at})` : ''}; the destination cannot receive the volume.`,
-      `service ${backend} ${service.state}`);
-    add('service-enabled', service.status === 'enabled',
-      `the cinder-volume service ${backend} is disabled${service.disabled_reason ? ` (${service.disabled_reason})` : ''}; the destination does not accept volumes.`,
-      `service ${backend} ${service.status}`);
-  }
+  if (!service) add('service-up', false, `no cinder-volume service named ${backend} is registered.`);
+  else add('service-up', serviceProblem === null, serviceProblem ?? undefined, `service ${backend} ${service.state}, ${service.status}`);
 
   const size = Number(volume.size) || 0;
   const roomy = matching.filter((p) => fits(p.capabilities ?? {}, size));
@@ -166,6 +162,16 @@ async function checkCluster(client: BlockStorageClient, volume: Volume, cluster:
   add('destination-exists', true, undefined, `cluster ${cluster}: ${services.length} service(s)`);
   const usable = services.filter((s: Service) => s.state === 'up' && s.status === 'enabled');
   add('service-up', usable.length > 0, `no cinder-volume service of cluster ${cluster} is up and enabled.`);
+}
+
+function serviceTrouble(service: Service, backend: string): string | null {
+  if (service.state !== 'up') {
+    return `the cinder-volume service ${backend} is down${service.updated_at ? ` (last heartbeat ${service.updated_at})` : ''}; the destination cannot receive the volume.`;
+  }
+  if (service.status !== 'enabled') {
+    return `the cinder-volume service ${backend} is disabled${service.disabled_reason ? ` (${service.disabled_reason})` : ''}; the destination does not accept volumes.`;
+  }
+  return null;
 }
 
 function snapLabel(s: { id: string; name: string | null }): string {

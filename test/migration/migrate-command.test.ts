@@ -198,7 +198,7 @@ describe('migrate: pre-flight refusals (exit 5, nothing posted)', () => {
   });
 
   it('unknown pool: suggests the closest names from get_pools', async () => {
-    preflight(cinderApi(), {}, 'pools');
+    preflight(cinderApi(), {}, 'services');
     const r = await volmig(['migrate', ID, 'realcinder@ceph-c#ceph-c']);
     expect(r.code).toBe(5);
     expect(r.stderr).toBe(
