@@ -4,6 +4,7 @@
 // Usage: node bench/startup.js [--runs N] [--check]   (--check exits 1 when the ratio misses the target)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
@@ -52,7 +53,9 @@ for (let i = 0; i < runs; i += 1) cases.forEach((c, j) => samples[j].push(timeOn
 const [nodeMs, volmigMs] = samples.map(median);
 const ratio = volmigMs / nodeMs;
 const ok = ratio <= TARGET_RATIO;
-console.log(`node ${process.version}, ${runs} runs each, median wall time`);
+// Wall time on a busy machine swings widely: the load average is printed so a reading can be judged.
+const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`node ${process.version}, ${runs} runs each, median wall time (${cpus().length} CPUs, load average ${load})`);
 console.log(`  node -e 0          ${nodeMs.toFixed(1).padStart(7)} ms`);
 console.log(`  volmig --help      ${volmigMs.toFixed(1).padStart(7)} ms`);
 console.log(`  ratio              ${ratio.toFixed(2).padStart(7)}x  (target <= ${TARGET_RATIO}x: ${ok ? 'met' : 'MISSED'})`);
