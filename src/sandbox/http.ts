@@ -77,7 +77,7 @@ export function createApiServer(handler: ApiHandler, onError: (err: unknown) => 
     void serve(req, res, handler).catch((err: unknown) => {
       onError(err);
       if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.writeHead(500, { 'Content-Type': 'application/json', 'x-openstack-request-id': `req-${randomUUID()}` });
         res.end(JSON.stringify({ computeFault: { code: 500, message: 'The server has either erred or is incapable of performing the requested operation.' } }));
       } else res.destroy();
     });

@@ -123,7 +123,11 @@ function tidyAfterRestart(store: StateStore, storage: Storage, log: SandboxLog):
   });
   const referenced = new Set<string>();
   for (const v of Object.values(store.state.volumes)) {
-    if (v.host && storage.locate(v.host)) referenced.add(storage.fileFor(v.host, v.name_id ?? v.id));
+    if (!v.host || !storage.locate(v.host)) continue;
+    const file = storage.fileFor(v.host, v.name_id ?? v.id);
+    referenced.add(file);
+    // A crash between recording a new volume and creating its file leaves a volume that never held data.
+    if (!existsSync(file)) storage.createFile(v.host, v.name_id ?? v.id, v.size);
   }
   for (const backend of storage.layout.backends) {
     for (const pool of backend.pools) {
