@@ -130,9 +130,11 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
   });
 
   it('Ctrl-C: exit 130 and the resume message; the migration goes on; a second migrate is refused as in flight', async () => {
-    const v = await volumeByName(sandbox, 'demo-lvm-2-2g');
-    const run = spawnVolmig(sandbox, ['migrate', 'demo-lvm-2-2g', 'sandbox@lvm-1#lvm-1', '--wait', '--interval', '0.1']);
-    await run.waitForStderr(/demo-lvm-2-2g migrating \d+%/);
+    // About 5 s of copying, so that the refusal and the resumed watch happen while it still runs.
+    const v = await createVolume(sandbox, { size: 5, name: 'e2e-sigint' });
+    const to = host(v) === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
+    const run = spawnVolmig(sandbox, ['migrate', 'e2e-sigint', to, '--wait', '--interval', '0.1']);
+    await run.waitForStderr(/e2e-sigint migrating \d+%/);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
@@ -142,12 +144,12 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
     const again = await volmigRun(sandbox, ['migrate', v.id, 'sandbox@vendor#pool-a']);
     expect(again.code).toBe(5);
     expect(again.stderr).toMatch(
-      new RegExp(`${REFUSED}a migration of volume demo-lvm-2-2g \\(${v.id}\\) is already in flight \\(migration_status (starting|migrating|completing)\\)\\. Watch it with: volmig progress ${v.id} --watch\\n`),
+      new RegExp(`${REFUSED}a migration of volume e2e-sigint \\(${v.id}\\) is already in flight \\(migration_status (starting|migrating|completing)\\)\\. Watch it with: volmig progress ${v.id} --watch\\n`),
     );
 
     const resumed = await volmigRun(sandbox, ['progress', v.id, '--watch', '--interval', '0.1']);
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain('demo-lvm-2-2g: migrated sandbox@lvm-2#lvm-2 → sandbox@lvm-1#lvm-1');
+    expect(resumed.stdout).toContain(`e2e-sigint: migrated ${host(v)} → ${to}`);
   });
 });
 

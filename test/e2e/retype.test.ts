@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { ESC, api, assertBuilt, createVolume, getVolume, host, startE2eSandbox, volmigRun } from '../migration/e2e-helpers.js';
+
+const ACCEPTED =
+  'Your retype request has been received. Please check the volume status, migration status and the server log to see more information.';
+const REFUSED = 'Your retype request failed to process: ';
+
+let sandbox: SandboxHandle;
+beforeAll(async () => {
+  assertBuilt();
+  sandbox = await startE2eSandbox({ seed: 'none' });
+});
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+describe('retype against the sandbox', () => {
+  it('on-demand to a type pinned elsewhere: follows retyping and the migration it starts, exit 0', async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'rt-ondemand', volume_type: 'lvm-1' });
+    expect(host(v)).toBe('sandbox@lvm-1#lvm-1');
+    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--migration-policy', 'on-demand', '--wait', '--interval', '0.1']);
+    expect(r.stderr).toContain(ACCEPTED);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/rt-ondemand (waiting|retyping \(retyping\)|migrating \(retyping\))/);
+    expect(r.stderr).toMatch(/rt-ondemand migrating \(retyping\) \d+%/);
+    expect(r.stderr).not.toMatch(ESC);
+    expect(r.stdout).toMatch(/^rt-ondemand: retyped to lvm-2 and migrated sandbox@lvm-1#lvm-1 → sandbox@lvm-2#lvm-2 \(1\.0 GiB in \d+:\d\d/);
+    const after = await getVolume(sandbox, v.id);
+    expect([after.volume_type, host(after), after.status]).toEqual(['lvm-2', 'sandbox@lvm-2#lvm-2', 'available']);
+  });
+
+  it('to an unpinned type: retyped in place, exit 0', async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'rt-inplace', volume_type: 'vendor' });
+    const r = await volmigRun(sandbox, ['retype', v.id, '__DEFAULT__', '--wait', '--interval', '0.1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^rt-inplace: retyped to __DEFAULT__ in place on ${host(v)!.replace(/[#@]/g, '.')} \\(\\d+:\\d\\d\\)\\n$`));
+    expect((await getVolume(sandbox, v.id)).volume_type).toBe('__DEFAULT__');
+  });
+
+  it('policy never when the type needs another backend: the scheduler refuses, exit 1 with the explanation', async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'rt-never', volume_type: 'lvm-1' });
+    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--wait', '--interval', '0.1', '--timeout', '20s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('rt-never: retype to type lvm-2 failed');
+    expect(r.stderr).toContain('  Its type is still lvm-1.\n');
+    expect(r.stderr).toContain('with --migration-policy never the volume cannot move');
+    expect((await getVolume(sandbox, v.id)).volume_type).toBe('lvm-1');
+  });
+
+  it('--json: accepted, progress and a result line, all parse', async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'rt-json', volume_type: 'lvm-2' });
+    const r = await volmigRun(sandbox, ['retype', v.id, 'vendor', '--migration-policy', 'on-demand', '--wait', '--interval', '0.1', '--json']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toMatchObject({ event: 'accepted', previous_type: 'lvm-2', new_type: 'vendor', migration_policy: 'on-demand' });
+    expect(events.at(-1)).toMatchObject({ event: 'result', kind: 'retype', result: 'success', volume_type: 'vendor', exit_code: 0 });
+  });
+
+  it('pre-flight: same type (5), unknown type (3), status (5); nothing sent', async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'rt-checks', volume_type: 'lvm-1' });
+    const same = await volmigRun(sandbox, ['retype', v.id, 'lvm-1']);
+    expect(same.code).toBe(5);
+    expect(same.stderr).toBe(`${REFUSED}volume rt-checks (${v.id}) already has type lvm-1.\n`);
+    const unknown = await volmigRun(sandbox, ['retype', v.id, 'gold']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toBe(`${REFUSED}No volume type with a name or ID of 'gold' exists.\n`);
+    await api(sandbox, 'POST', `/volumes/${v.id}/action`, { 'os-reset_status': { status: 'error' } });
+    const status = await volmigRun(sandbox, ['retype', v.id, 'lvm-2']);
+    expect(status.code).toBe(5);
+    expect(status.stderr).toBe(`${REFUSED}volume rt-checks (${v.id}) is error; only available or in-use volumes can be retyped.\n`);
+    const api400 = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--skip-checks']);
+    expect(api400.code).toBe(5);
+    expect(api400.stderr).toMatch(new RegExp(`^${REFUSED}Invalid volume: Retype needs volume to be in available or in-use state`));
+  });
+
+  it('a bad --migration-policy is a usage error', async () => {
+    const r = await volmigRun(sandbox, ['retype', 'x', 'y', '--migration-policy', 'always']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("Error: invalid value for --migration-policy: 'always' (expected never or on-demand)\n");
+  });
+});
