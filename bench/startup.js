@@ -35,6 +35,20 @@ function timeOnce(argv) {
   return elapsed;
 }
 
+// CPU time (user + system) of the child itself, read at its exit: unlike wall time it hardly moves with the load
+// of other processes, so it tells whether a regression is real when the wall-time ratio swings.
+const CPU_HOOK = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\nCPU_US '+(u.user+u.system)+'\\n')})`;
+
+function cpuOnce(argv) {
+  const result = spawnSync(process.execPath, ['--import', CPU_HOOK, ...argv], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const match = /CPU_US (\d+)/.exec(String(result.stderr));
+  if (result.status !== 0 || !match) {
+    console.error(`bench: \`node ${argv.join(' ')}\` exited ${result.status}: ${String(result.stderr).trim()}`);
+    process.exit(1);
+  }
+  return Number(match[1]) / 1000;
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -50,7 +64,11 @@ for (const c of cases) timeOnce(c.argv);
 const samples = cases.map(() => []);
 for (let i = 0; i < runs; i += 1) cases.forEach((c, j) => samples[j].push(timeOnce(c.argv)));
 
+const cpuSamples = cases.map(() => []);
+for (let i = 0; i < runs; i += 1) cases.forEach((c, j) => cpuSamples[j].push(cpuOnce(c.argv)));
+
 const [nodeMs, volmigMs] = samples.map(median);
+const [nodeCpu, volmigCpu] = cpuSamples.map(median);
 const ratio = volmigMs / nodeMs;
 const ok = ratio <= TARGET_RATIO;
 // Wall time on a busy machine swings widely: the load average is printed so a reading can be judged.
@@ -59,4 +77,8 @@ console.log(`node ${process.version}, ${runs} runs each, median wall time (${cpu
 console.log(`  node -e 0          ${nodeMs.toFixed(1).padStart(7)} ms`);
 console.log(`  volmig --help      ${volmigMs.toFixed(1).padStart(7)} ms`);
 console.log(`  ratio              ${ratio.toFixed(2).padStart(7)}x  (target <= ${TARGET_RATIO}x: ${ok ? 'met' : 'MISSED'})`);
+console.log(`median CPU time (user+sys), less sensitive to load:`);
+console.log(`  node -e 0          ${nodeCpu.toFixed(1).padStart(7)} ms`);
+console.log(`  volmig --help      ${volmigCpu.toFixed(1).padStart(7)} ms`);
+console.log(`  ratio              ${(volmigCpu / nodeCpu).toFixed(2).padStart(7)}x`);
 if (check && !ok) process.exitCode = 1;
