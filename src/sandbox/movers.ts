@@ -117,7 +117,8 @@ export function startDdCopy(request: CopyRequest): CopyJob {
       const length = Math.min(slice, request.bytes - completed);
       await runDd(completed, length);
       completed += length;
-      if (rate && completed < request.bytes) await sleep(started + (completed / rate) * 1000 - Date.now(), controller.signal);
+      // Wait after every slice, the last included, so that the copy never runs faster than the rate.
+      if (rate) await sleep(started + (completed / rate) * 1000 - Date.now(), controller.signal);
     }
     if (controller.signal.aborted) throw new CopyAbortedError();
   })();
@@ -164,7 +165,7 @@ export function startFileCopy(request: CopyRequest, mover = 'file-io'): CopyJob 
         if (bytesRead < length) chunk.fill(0, bytesRead);
         if (!isAllZero(chunk)) await dst.write(chunk, 0, length, position);
         position += length;
-        if (rate && position < request.bytes) await sleep(started + (position / rate) * 1000 - Date.now(), controller.signal);
+        if (rate) await sleep(started + (position / rate) * 1000 - Date.now(), controller.signal);
       }
       await dst.sync();
       if (controller.signal.aborted) throw new CopyAbortedError();
