@@ -184,8 +184,10 @@ export class TtyProgressSink implements ProgressSink {
     const tail = `${`${s.percent}%`.padStart(4)} ${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB ${rate} eta ${eta} elapsed ${formatClock(s.elapsedMs)}`;
     const head = `${mark ?? ' '} ${name} ${phase} `;
     // The bar takes what the terminal has left, so the numbers are never cut off.
+    // cli-progress cuts each line at the terminal width counting colour codes too, so leave room for them.
     const columns = this.out.io.stderr.columns || 80;
-    const width = Math.max(8, Math.min(30, columns - head.length - tail.length - 2));
+    const invisible = c.cyan('x').length - 1 + (c.dim('x').length - 1);
+    const width = Math.max(8, Math.min(30, columns - head.length - tail.length - invisible - 2));
     const filled = Math.round((s.percent / 100) * width);
     const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(width - filled));
     return `${head}${bar} ${tail}`;
@@ -194,14 +196,29 @@ export class TtyProgressSink implements ProgressSink {
 
 /**
  * A terminal whose size is unknown reports `columns` 0 (under `script`, some CI ptys); ora divides by it and then
- * clears lines forever. Give such a stream the usual 80 columns.
+ * clears lines forever, so such a stream gets the usual 80 columns. Streams that are not tty.WriteStream (a wrapped
+ * or captured stderr) get the cursor methods ora calls, as plain ANSI sequences.
  */
 function withSaneColumns<T extends object>(stream: T): T {
+  const write = (target: T, text: string) => (target as unknown as { write(s: string): unknown }).write(text);
+  const fallbacks: Record<string, (target: T) => (...a: number[]) => boolean> = {
+    cursorTo: (t) => (x: number) => (write(t, `\x1b[${x + 1}G`), true),
+    clearLine: (t) => (dir: number) => (write(t, dir === -1 ? '\x1b[1K' : dir === 1 ? '\x1b[0K' : '\x1b[2K'), true),
+    moveCursor: (t) => (dx: number, dy: number) => {
+      let seq = '';
+      if (dx) seq += dx > 0 ? `\x1b[${dx}C` : `\x1b[${-dx}D`;
+      if (dy) seq += dy > 0 ? `\x1b[${dy}B` : `\x1b[${-dy}A`;
+      if (seq) write(t, seq);
+      return true;
+    },
+  };
   return new Proxy(stream, {
     get(target, prop) {
       if (prop === 'columns') return (target as { columns?: number }).columns || 80;
       const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (typeof value === 'function') return (value as (...a: unknown[]) => unknown).bind(target);
+      if (value === undefined && typeof prop === 'string' && fallbacks[prop]) return fallbacks[prop]!(target);
+      return value;
     },
   });
 }
