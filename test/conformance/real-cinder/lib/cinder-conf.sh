@@ -106,8 +106,13 @@ start_cinder_service() {
   # Workaround (pyfix/sitecustomize.py): python3-oslo.messaging 14.0.3-0+deb12u1 rebuilds the request
   # context with from_dict() without read_deleted -> cinder raises ValueError on every notification
   # (POST /types -> 500). The fix wraps RequestContext.from_dict on import; no file under /usr changes.
-  ( cd $BASE/cinder-state && PYTHONPATH=$CINDER_PYFIX${PYTHONPATH:+:$PYTHONPATH} nohup /usr/bin/cinder-$svc \
-      --config-file $BASE/etc/cinder.conf --log-file $LOGS/cinder-$svc.log > $LOGS/cinder-$svc.stdout 2>&1 & echo $! > $PIDS/cinder-$svc.pid )
+  # a simple command with & so that $! is cinder's own pid; stdin/stdout/stderr detached from the caller
+  # (a caller reading our output through a pipe must not wait for cinder to exit)
+  cd $BASE/cinder-state
+  PYTHONPATH=$CINDER_PYFIX${PYTHONPATH:+:$PYTHONPATH} nohup /usr/bin/cinder-$svc \
+      --config-file $BASE/etc/cinder.conf --log-file $LOGS/cinder-$svc.log < /dev/null > $LOGS/cinder-$svc.stdout 2>&1 &
+  echo $! > $PIDS/cinder-$svc.pid
+  cd - > /dev/null
 }
 
 # api_answers : cinder-api's version document (not behind auth) answers 300
