@@ -366,6 +366,8 @@ export interface MoveState {
   tracker: MigrationTracker | null;
   /** Counted against the caps until finished. */
   holdsSlot: boolean;
+  /** Polls in a row that showed no migration at all (see pollOnce). */
+  quietPolls?: number;
 }
 
 export interface AggregateProgress {
@@ -507,7 +509,7 @@ export async function runEvacuation(plan: EvacuationPlan, limits: EvacuationLimi
   const launch = async (state: MoveState) => {
     const { move } = state;
     if (move.action === 'follow') {
-      beginTracking(state, null);
+      beginTracking(state, move.volume);
       return;
     }
     let fresh: Volume;
@@ -526,7 +528,7 @@ export async function runEvacuation(plan: EvacuationPlan, limits: EvacuationLimi
     if (isInFlight(fresh)) {
       // Someone (or an earlier run) started it since the plan was made: follow, never send a second request.
       move.action = 'follow';
-      beginTracking(state, null);
+      beginTracking(state, fresh);
       return;
     }
     if (!hostMatches(fresh, plan.request.from)) {
@@ -587,8 +589,28 @@ export async function runEvacuation(plan: EvacuationPlan, limits: EvacuationLimi
         const reason = ok ? undefined : failureReason(v, snap);
         await record(state, ok ? 'success' : 'error', reason ? { reason } : {});
         finish(state, ok ? 'moved' : 'failed', reason);
-      } else if (snap.changed) {
-        renderer.progress(state, aggregate());
+      } else if ((snap.phase === 'pending' || snap.phase === 'idle') && !isInFlight(v)) {
+        // Cinder records `starting` before it answers 202, so a volume that shows no migration at all either
+        // finished before volmig looked (a followed one) or was reset by someone: decide from what it shows.
+        state.quietPolls = (state.quietPolls ?? 0) + 1;
+        if (state.move.action === 'follow' || state.quietPolls >= 3) {
+          const ms = normalizedMigrationStatus(v);
+          const onDestination = state.move.destination !== null ? hostMatches(v, state.move.destination) : !hostMatches(v, plan.request.from);
+          if (ms === 'success' && onDestination) {
+            await record(state, 'success');
+            finish(state, 'moved');
+          } else {
+            const reason =
+              ms === 'error'
+                ? failureReason(v, snap)
+                : `the volume shows no migration any more (migration status ${ms ?? 'none'}, host ${volumeHost(v) ?? 'none'}); it may have been reset`;
+            await record(state, ms === 'error' ? 'error' : 'unknown', { reason });
+            finish(state, 'failed', reason);
+          }
+        }
+      } else {
+        state.quietPolls = 0;
+        if (snap.changed) renderer.progress(state, aggregate());
       }
     }
   };
@@ -598,7 +620,7 @@ export async function runEvacuation(plan: EvacuationPlan, limits: EvacuationLimi
       if (state.move.action === 'follow') {
         scheduler.adopt(state.move);
         state.holdsSlot = true;
-        beginTracking(state, null);
+        beginTracking(state, state.move.volume);
       }
     }
     for (;;) {
