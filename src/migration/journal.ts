@@ -1,5 +1,6 @@
 import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ExitCode, VolmigError } from '../errors.js';
 import type { Io } from '../io.js';
 
 /**
@@ -83,7 +84,7 @@ export class Journal {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+      throw new VolmigError(`cannot read the volmig journal ${this.path}: ${(err as Error).message}`, ExitCode.FAILED, { cause: err });
     }
     const entries: JournalEntry[] = [];
     for (const line of text.split('\n')) {

@@ -79,7 +79,7 @@ export async function migrateVolume(opts: MigrateRequestOptions, deps: MigrateDe
   const volumeId = volume?.id ?? opts.volumeRef;
   const name = volume ? label(volume) : volumeId;
   const baseline: MigrationBaseline | undefined = volume
-    ? { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null }
+    ? { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null, status: volume.status }
     : undefined;
   const journalOptions = { force: opts.force, force_host_copy: opts.forceHostCopy, cluster: opts.cluster ?? null, wait: opts.wait, skip_checks: opts.skipChecks };
 

@@ -46,6 +46,8 @@ export interface MigrationBaseline {
   host: string | null;
   migrationStatus: string | null;
   updatedAt: string | null;
+  /** Volume status before the request (tells an attach or detach during the migration). */
+  status?: string;
 }
 
 export interface PhaseContext {

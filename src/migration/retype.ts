@@ -149,7 +149,7 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
         volumeId: volume.id,
         name: volume.name,
         kind: 'retype',
-        baseline: { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null },
+        baseline: { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null, status: volume.status },
         startedAt: requestedAt,
         retype: { newTypeName: type?.name ?? opts.typeRef, newTypeId: type?.id ?? null, previousType: volume.volume_type },
       },

@@ -513,10 +513,17 @@ async function errorResult(w: Watched, snap: ProgressSnapshot, at: number, clien
   if (leftover) details.push(`A temporary destination volume was left behind: ${leftover} (migration_status target:${w.target.volumeId}); delete it once you have checked it.`);
   else if (leftover === null) details.push('No temporary destination volume was left behind.');
   details.push(`Its status went back to ${snap.status}.`);
-  if (w.target.kind === 'retype' && !w.seenMigration) {
+  const before = w.target.baseline?.status;
+  const attachChanged =
+    before !== undefined && before !== snap.status && (before === 'in-use' || snap.status === 'in-use') && SETTLED_STATUSES.has(snap.status);
+  if (attachChanged) {
+    details.push(
+      `The volume was ${snap.status === 'in-use' ? 'attached' : 'detached'} while it migrated without --force: that aborts the migration of an unlocked volume. Use --force to lock it (status maintenance) for the migration.`,
+    );
+  } else if (w.target.kind === 'retype' && !w.seenMigration) {
     details.push('The scheduler found no backend for the new type under this migration policy (with --migration-policy never the volume cannot move); see the cinder-scheduler log.');
   } else if (!w.seenMigration && at - w.startedAt < SCHEDULER_WINDOW_MS) {
-    details.push('It failed right after it started: the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.');
+    details.push('It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.');
   }
   details.push(`Where to look: the cinder-volume service log on the source host ${serviceHost(source)} (the copy and the swap run there).`);
   r.details = details;

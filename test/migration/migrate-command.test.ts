@@ -359,7 +359,7 @@ describe('migrate --wait', () => {
     expect(r.stderr).toContain(`  The volume is still on ${SRC} (host unchanged).\n`);
     expect(r.stderr).toContain('  No temporary destination volume was left behind.\n');
     expect(r.stderr).toContain('  Its status went back to available.\n');
-    expect(r.stderr).toContain('the scheduler refused the destination');
+    expect(r.stderr).toContain('  It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.\n');
     expect(r.stderr).toContain('  Where to look: the cinder-volume service log on the source host realcinder@ceph-a (the copy and the swap run there).\n');
   });
 
