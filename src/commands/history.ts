@@ -35,9 +35,12 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
         }
         const { renderTable } = await import('../ui/table.js');
         type Entry = (typeof entries)[number];
+        // The cloud column only when the journal spans several clouds.
+        const clouds = new Set(entries.map((e) => e.cloud));
         const lines = renderTable<Entry>(
           [
             { header: 'Time', value: (e) => e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z') },
+            ...(clouds.size > 1 ? [{ header: 'Cloud', value: (e: Entry) => e.cloud }] : []),
             { header: 'Action', value: (e) => e.action },
             { header: 'Volume', value: (e) => (e.volume_name ? `${e.volume_name} (${e.volume_id})` : e.volume_id) },
             { header: 'From', value: (e) => e.source_host ?? '-' },

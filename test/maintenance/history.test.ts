@@ -59,3 +59,24 @@ describe('volmig history', () => {
     expect(j.stdout).toBe('[]\n');
   });
 });
+
+describe('volmig history across clouds and errors', () => {
+  it('adds a Cloud column when the journal spans several clouds', async () => {
+    await seed();
+    const journal = new Journal({ stdout: capture(), stderr: capture(), env: { XDG_STATE_HOME: dir }, isTTY: false, cwd: dir });
+    await journal.append({ cloud: 'http://127.0.0.1:9/v3/admin', time: '2026-11-27T11:00:00.000Z', action: 'migrate', volume_id: 'cccc', source_host: 'a', destination: 'b', options: {}, outcome: 'error', reason: 'boom' });
+    const r = await runVolmig(['history'], { env: { XDG_STATE_HOME: dir } });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Time\s+Cloud\s+Action/);
+    expect(lines.at(-1)).toMatch(/^2026-11-27 11:00:00Z\s+http:\/\/127\.0\.0\.1:9\/v3\/admin\s+migrate\s+cccc\s+a\s+b\s+error\s+boom$/);
+  });
+
+  it('an unreadable journal is one error line, exit 1, no stack trace', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'volmig', 'journal.jsonl'), { recursive: true }); // a directory where the file should be
+    const r = await runVolmig(['history'], { env: { XDG_STATE_HOME: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Error: cannot read the volmig journal .*journal\.jsonl: EISDIR/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
