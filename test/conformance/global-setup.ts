@@ -21,7 +21,8 @@ export default async function setup(project: TestProject) {
     project.provide('sandbox', null);
     return;
   }
-  const sandbox = await startSandbox();
+  // 1 GiB volumes as 128 MiB files copied at 32 MiB/s: each copy takes ~4 s, long enough to watch it in flight
+  const sandbox = await startSandbox(['--size-unit-mib', '128', '--copy-rate', '32']);
   project.provide('sandbox', { env: sandbox.env, dataDir: sandbox.dataDir });
   return async () => {
     await sandbox.stop();
