@@ -14,7 +14,7 @@ import { parse, stringify } from 'yaml';
 import { RawApi, hostOf, migstat } from '../lib/api.js';
 import { ACCEPTED, expectExit, REFUSED } from '../lib/expect.js';
 import { openTarget, targetKind, volName, type Target } from '../lib/target.js';
-import { describeRun } from '../lib/volmig.js';
+import { describeRun, REPO } from '../lib/volmig.js';
 
 const exec = promisify(execFile);
 const active = targetKind() === 'keystone';
@@ -264,6 +264,20 @@ describe.runIf(active)('Keystone auth paths [keystone]', () => {
     expect(mine).toEqual(theirs);
     const oscIds = (JSON.parse(osc.stdout) as { ID: string }[]).map((r) => r.ID).sort();
     expect([...mine.keys()].sort()).toEqual(oscIds);
+  });
+
+  it('the README\'s Keystone clouds.yaml is the one these scenarios use, secrets replaced', () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Keystone clouds.yaml (as tested)'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section);
+    expect(block, 'README has no yaml block under "Keystone clouds.yaml (as tested)"').not.toBeNull();
+    const documented = parse(block![1]!);
+    const rig = parse(readFileSync(t.keystone!.cloudsYaml, 'utf8'));
+    rig.clouds['ks-admin'].auth.password = '<password>';
+    rig.clouds['ks-demo'].auth.password = '<password>';
+    rig.clouds['ks-admin-appcred'].auth.application_credential_id = '<application credential id>';
+    rig.clouds['ks-admin-appcred'].auth.application_credential_secret = '<application credential secret>';
+    expect(documented).toEqual(rig);
   });
 
   it('no secret in any file volmig wrote, and the proxy saw the tokens it checks for', async () => {
