@@ -392,7 +392,8 @@ function evaluate(w: Watched, volume: Volume, at: number): ProgressSnapshot {
     (r.newTypeId !== null && (volume.volume_type === r.newTypeId || volume.volume_type_id === r.newTypeId));
   const settled = SETTLED_STATUSES.has(volume.status) && !isInFlight(volume);
   if (settled && typeMatches) {
-    return { ...snap, phase: 'success', percent: w.seenMigration || snap.percent !== null ? 100 : null, indeterminate: !w.seenMigration && snap.indeterminate, etaMs: 0 };
+    const moved = w.seenMigration || snap.percent !== null;
+    return { ...snap, phase: 'success', percent: moved ? 100 : null, bytesCopied: moved ? snap.totalBytes : null, indeterminate: !moved, etaMs: 0 };
   }
   // The API switches to `retyping` before it answers 202, so a settled volume with the old type has been refused,
   // unless volmig has not seen anything yet (one poll of grace for a server that is slower to show it).

@@ -10,7 +10,8 @@ export function displayName(s: { name: string | null; volumeId: string }): strin
 /** The phase word; a locked volume says so because attach and detach are refused meanwhile. */
 export function phaseLabel(s: ProgressSnapshot): string {
   const phase = s.phase === 'pending' ? 'waiting' : s.phase;
-  return s.status === 'maintenance' || s.status === 'retyping' ? `${phase} (${s.status})` : phase;
+  const locked = s.status === 'maintenance' || (s.status === 'retyping' && s.phase !== 'retyping');
+  return locked ? `${phase} (${s.status})` : phase;
 }
 
 /**

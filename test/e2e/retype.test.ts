@@ -22,8 +22,9 @@ describe('retype against the sandbox', () => {
     const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--migration-policy', 'on-demand', '--wait', '--interval', '0.1']);
     expect(r.stderr).toContain(ACCEPTED);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/rt-ondemand (waiting|retyping \(retyping\)|migrating \(retyping\))/);
+    expect(r.stderr).toMatch(/rt-ondemand (waiting|retyping) elapsed \d+:\d\d\n/);
     expect(r.stderr).toMatch(/rt-ondemand migrating \(retyping\) \d+%/);
+    expect(r.stderr).toContain('rt-ondemand success 100% 1.0/1.0 GiB\n');
     expect(r.stderr).not.toMatch(ESC);
     expect(r.stdout).toMatch(/^rt-ondemand: retyped to lvm-2 and migrated sandbox@lvm-1#lvm-1 → sandbox@lvm-2#lvm-2 \(1\.0 GiB in \d+:\d\d/);
     const after = await getVolume(sandbox, v.id);
