@@ -86,7 +86,11 @@ export function spawnVolmig(sandbox: SandboxHandle, args: string[], env: Record<
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => {
     err += d;
-    for (const w of [...waiters]) if (w.re.test(err)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) {
+      if (!w.re.test(err)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   });
   const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })));
   return {
@@ -164,4 +168,5 @@ export function percents(stderr: string): number[] {
   return [...stderr.matchAll(/ (\d+)% /g)].map((m) => Number(m[1]));
 }
 
-export const ESC = /\x1b\[/;
+/** Any ANSI escape sequence (colour, cursor movement). */
+export const ESC = new RegExp(String.fromCharCode(27) + '\\[');

@@ -9,6 +9,8 @@ import { TtyProgressSink } from '../../src/ui/progress-tty.js';
 import { Output } from '../../src/ui/output.js';
 import { capture } from '../helpers/run.js';
 
+/** Colour codes, stripped so that assertions read the text. */
+const SGR = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*m', 'g');
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
@@ -132,7 +134,7 @@ describe('TTY', () => {
     await new Promise((r) => setTimeout(r, 200));
     sink.update(snap({ percent: 99, bytesCopied: 9.9 * GIB, at: 1_001_000 }));
     sink.stop();
-    const text = t.stderr.text.replace(/\x1b\[[0-9;]*m/g, '');
+    const text = t.stderr.text.replace(SGR, '');
     expect(text).toContain('\x1b[?25l');
     expect(text).toMatch(/vol-1 +migrating +█+░+ +43% 4\.3\/10\.0 GiB 120 MiB\/s eta 0:50 elapsed 0:12/);
     expect(text).toMatch(/ 99% 9\.9\/10\.0 GiB/);
@@ -146,7 +148,7 @@ describe('TTY', () => {
     sink.update(snap({ percent: null, bytesCopied: null, indeterminate: true, serverProgress: 'in progress', etaMs: null }));
     sink.result({ ...success, snapshot: { ...success.snapshot!, percent: 100 } });
     sink.stop();
-    const text = t.stderr.text.replace(/\x1b\[[0-9;]*m/g, '');
+    const text = t.stderr.text.replace(SGR, '');
     expect(text).toContain('vol-1 migrating (in progress)  elapsed 0:12');
     expect(text).not.toMatch(/\b0%/);
     expect(text).toContain('✔');
