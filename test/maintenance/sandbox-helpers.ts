@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -32,6 +34,7 @@ export interface TestCloud {
 export async function startCloud(options: Partial<SandboxOptions> & { gibMiB?: number } = {}): Promise<TestCloud> {
   const root = await mkdtemp(join(tmpdir(), 'volmig-e2e-'));
   const stateDir = join(root, 'state');
+  await mkdir(stateDir, { recursive: true });
   const sandbox = await startSandbox({
     port: 0,
     dataDir: join(root, 'sandbox'),
@@ -180,3 +183,28 @@ export function maxOverlap(spans: { start: number; end: number }[]): number {
 }
 
 export const ESC = '\u001b';
+
+/** `node bin/volmig.js ...` (the built CLI, as users run it) against a test cloud; pipes, so not a TTY. */
+export function spawnCli(cloudEnv: Record<string, string>, args: string[]) {
+  const root = new URL('../..', import.meta.url).pathname;
+  const child = spawn(process.execPath, [join(root, 'bin', 'volmig.js'), ...args], {
+    cwd: cloudEnv.XDG_STATE_HOME,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cloudEnv.XDG_STATE_HOME!, ...cloudEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, done, stderr: () => stderr, stdout: () => stdout };
+}
+
+export function assertCliBuilt(): void {
+  const root = new URL('../..', import.meta.url).pathname;
+  if (!existsSync(join(root, 'dist', 'commands', 'evacuate.js'))) {
+    throw new Error('dist/ is missing or stale: run `npm run build` before the end-to-end tests (npm test does)');
+  }
+}
