@@ -347,6 +347,41 @@ describe('migrate --wait', () => {
     expect(r.stdout).toMatch(new RegExp(`^mig-vol: migrated ${SRC} → ${DST} \\(1\\.0 GiB in 0:06, \\d+(\\.\\d)? MiB/s average\\)\\n$`));
   });
 
+  it('a migration that finished before the first poll is recognised from the host (previous result success)', async () => {
+    const api = preflight(cinderApi(), { vol: vol({ migration_status: 'success' }) });
+    api.post(`/volumes/${ID}/action`).reply(202, '');
+    api.get(`/volumes/${ID}`).reply(200, { volume: vol({ migration_status: 'success', 'os-vol-host-attr:host': DST, updated_at: 'T9' }) });
+    const clock = fakeClock();
+    const r = await volmig(['migrate', ID, DST, '--wait', '--interval', '2'], { now: clock.now, sleep: clock.sleep });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`mig-vol: migrated ${SRC} → ${DST} (1.0 GiB in 0:00)\n`);
+  });
+
+  it("real Cinder's empty migration_status between completing and success (poll-I-nameid.log) is not a reset", async () => {
+    const { run } = waitRun([
+      vol({ migration_status: 'migrating', updated_at: 'T1' }),
+      vol({ migration_status: 'completing', updated_at: 'T2' }),
+      vol({ migration_status: null, 'os-vol-host-attr:host': DST, 'os-vol-mig-status-attr:name_id': '090146e9-7f4c-41f2-b795-d067505db181', updated_at: 'T3' }),
+      vol({ migration_status: 'success', 'os-vol-host-attr:host': DST, updated_at: 'T4' }),
+    ]);
+    const r = await run();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `${ACCEPTED}\nmig-vol migrating progress indeterminate elapsed 0:00\nmig-vol completing progress indeterminate elapsed 0:02\nmig-vol success 100% 1.0/1.0 GiB\n`,
+    );
+    expect(r.stdout).toMatch(new RegExp(`^mig-vol: migrated ${SRC} → ${DST} \\(1\\.0 GiB in 0:06`));
+  });
+
+  it('--json refusal: one rejected event with the checks', async () => {
+    preflight(cinderApi(), { vol: vol({ status: 'error' }) });
+    const r = await volmig(['migrate', ID, DST, '--json']);
+    expect(r.code).toBe(5);
+    const [event, ...rest] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({ event: 'rejected', volume_id: ID, by: 'volmig', exit_code: 5 });
+    expect((event!.checks as { check: string; ok: boolean }[]).find((c) => c.check === 'status')).toMatchObject({ ok: false });
+  });
+
   it('a scheduler error right after the request: exit 1 with the explanation', async () => {
     const api = preflight(cinderApi());
     api.post(`/volumes/${ID}/action`).reply(202, '');
