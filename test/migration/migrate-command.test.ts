@@ -230,6 +230,32 @@ describe('migrate: pre-flight refusals (exit 5, nothing posted)', () => {
   });
 });
 
+describe('migrate --cluster', () => {
+  const clustered = SERVICES.map((svc, i) => ({ ...svc, cluster: i === 0 ? 'cl-a' : 'cl-b' }));
+  function clusterPreflight() {
+    const api = cinderApi();
+    api.get(`/volumes/${ID}`).reply(200, { volume: vol() });
+    api.get('/snapshots/detail').query({ volume_id: ID, all_tenants: '1' }).reply(200, { snapshots: [] });
+    return api;
+  }
+  it('checks the cluster has an up and enabled volume service and sends cluster instead of host', async () => {
+    let body: unknown;
+    const api = clusterPreflight();
+    api.get('/os-services').query({ binary: 'cinder-volume' }).reply(200, { services: clustered });
+    api.post(`/volumes/${ID}/action`, (b) => ((body = b), true)).reply(202, '');
+    const r = await volmig(['migrate', ID, '--cluster', 'cl-b']);
+    expect(r.code).toBe(0);
+    expect(body).toEqual({ 'os-migrate_volume': { cluster: 'cl-b', force_host_copy: false, lock_volume: false } });
+  });
+  it('an unknown cluster is refused with the closest names', async () => {
+    const api = clusterPreflight();
+    api.get('/os-services').query({ binary: 'cinder-volume' }).times(2).reply(200, { services: clustered });
+    const r = await volmig(['migrate', ID, '--cluster', 'cl-c']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`${REFUSED}no cinder-volume service belongs to cluster 'cl-c'. Closest: cl-a, cl-b.\n`);
+  });
+});
+
 describe('migrate: the API refuses', () => {
   it('--skip-checks posts straight; the generic 400 is shown with its HTTP code and request id, exit 5', async () => {
     const api = cinderApi();
