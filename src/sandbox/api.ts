@@ -255,6 +255,7 @@ export class SandboxApi {
     });
     volumes.sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1));
 
+    const count = volumes.length;
     const limitParam = params.get('limit');
     let limit: number | undefined;
     if (limitParam !== null) {
@@ -273,7 +274,9 @@ export class SandboxApi {
     const body: Record<string, unknown> = {
       volumes: page.map((v) => (detail ? this.detail(c, v) : volumeSummary(v, c))),
     };
-    if (page.length > 0 && page.length === pageSize && volumes.length > pageSize) {
+    if (c.minor >= 45 && isTrue(params.get('with_count'))) body.count = count;
+    // Like Cinder (_get_collection_links), a full page always gets a next link, even when nothing follows.
+    if (pageSize > 0 && page.length === pageSize) {
       const next = new URLSearchParams(params);
       next.set('marker', page[page.length - 1]!.id);
       if (limit !== undefined) next.set('limit', String(limit));
