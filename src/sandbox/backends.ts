@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, closeSync, ftruncateSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PoolCapabilities } from '../api/types.js';
-import { backendHost, parseHost, poolHost, type BackendConfig, type SandboxLayout } from './layout.js';
+import { parseHost, poolHost, type BackendConfig, type SandboxLayout } from './layout.js';
 import { startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
 import type { VolumeRecord } from './state.js';
 
@@ -135,9 +135,5 @@ export class Storage {
     if (!backend?.migrationProgressReport) return undefined;
     const job = this.backendJobs.get(backendName)?.get(volumeId);
     return job ? { copied: job.position(), total: job.bytesTotal } : undefined;
-  }
-
-  backendHostOf(backend: string): string {
-    return backendHost(this.layout, backend);
   }
 }

@@ -59,10 +59,6 @@ export class MigrationEngine {
     return this.o.reportIntervalMs / 1000;
   }
 
-  isRunning(volumeId: string): boolean {
-    return this.running.has(volumeId);
-  }
-
   /** Starts the asynchronous part of an accepted migration (the API already persisted `starting`). */
   start(volumeId: string): void {
     const rt: Running = { aborted: false, abortController: new AbortController(), copyDone: false, lastPercent: 0, lastBytes: 0 };
