@@ -61,6 +61,7 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
 
   out.info(`Reading the volumes on ${options.request.from} (all projects)...`);
   const plan = await planEvacuation({ client, journal, cloud, preflight: preflightFor(client) }, options.request);
+  for (const w of plan.warnings) out.warn(w);
 
   if (options.dryRun) {
     if (out.json) out.resultJson(json.planJson(plan, true, capLimits), { lines: true });

@@ -4,7 +4,7 @@ import { volumeHost, type Pool, type Volume } from '../api/types.js';
 import { nowFor, sleepFor, type Io, type SignalSource } from '../io.js';
 import { UsageError } from '../errors.js';
 import { GIB, parseDuration } from './duration.js';
-import { effectiveFree, preflightMigration } from './preflight.js';
+import { closestNames, effectiveFree, preflightMigration } from './preflight.js';
 import { apiReason } from './report.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { hostMatches, migrationSourceId } from './list.js';
@@ -70,6 +70,8 @@ export interface EvacuationPlan {
   alreadyMoved: AlreadyMoved[];
   /** Volumes on the source after filtering (moves + refusals). */
   selectedCount: number;
+  /** Things the operator should know that refuse nothing (e.g. a --from that names no known pool). */
+  warnings: string[];
   totalBytes: number;
 }
 
@@ -283,6 +285,13 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
     }
   }
 
+  const warnings: string[] = [];
+  const sourcePools = pools.filter((p) => hostMatches({ 'os-vol-host-attr:host': p.name } as unknown as Volume, request.from));
+  if (pools.length > 0 && sourcePools.length === 0) {
+    const near = closestNames(request.from, pools.map((p) => p.name));
+    warnings.push(`no pool the scheduler reports matches --from ${request.from}${near.length ? ` (closest: ${near.join(', ')})` : ''}`);
+  }
+
   const all = [...follows, ...moves];
   return {
     request,
@@ -290,6 +299,7 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
     refusals,
     alreadyMoved: [...alreadyMoved.values()],
     selectedCount: onSource.length,
+    warnings,
     totalBytes: all.reduce((t, m) => t + (m.volume.size ?? 0) * GIB, 0),
   };
 }

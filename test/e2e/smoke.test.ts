@@ -110,6 +110,16 @@ describe('volmig smoke against the sandbox', () => {
     expect(xml.attrs).toMatchObject({ tests: '6', skipped: '5' });
   }, 120_000);
 
+  it('--keep leaves the test volumes and says which they are', async () => {
+    cloud = await startCloud({ gibMiB: 1 });
+    const r = await runVolmig(['smoke', '--pools', `${FOUR[0]},${FOUR[1]}`, '--keep', '--interval', '0.05'], { env: cloud.env });
+    expect(r.code).toBe(0);
+    const kept = (await cloud.volumes()).filter((v) => (v.name ?? '').startsWith('volmig-smoke-'));
+    expect(kept).toHaveLength(2);
+    expect(r.stderr).toContain(`Kept (--keep): `);
+    for (const v of kept) expect(r.stderr).toContain(v.id);
+  }, 60_000);
+
   it('refuses unknown pools and fewer than two pools (exit 2)', async () => {
     cloud = await startCloud({ gibMiB: 1 });
     const bad = await runVolmig(['smoke', '--pools', 'sandbox@lvm-1#lvm-1,sandbox@nope#x'], { env: cloud.env });

@@ -160,6 +160,7 @@ describe('planEvacuation', () => {
       ['snap', 'the volume has 1 snapshot'],
     ]);
     expect(plan.selectedCount).toBe(5);
+    expect(plan.warnings).toEqual([]);
     expect(plan.totalBytes).toBe(5 * GIB);
   });
 
@@ -191,6 +192,8 @@ describe('planEvacuation', () => {
       { client: fakeClient(volumes.slice(0, 3), [{ name: 'node@vendor#pool-a', capabilities: { free_capacity_gb: 6 } }]), journal: new Journal(io), cloud: 'c', preflight: async () => null },
       request,
     );
+    // the pools the scheduler reports do not include the source: said, but nothing is refused for it
+    expect(tight.warnings).toEqual(['no pool the scheduler reports matches --from node@lvm1 (closest: node@vendor#pool-a)']);
     // 6 GiB free: v1 (4) fits, v2 (3) does not, v3 (2) fills it exactly
     expect(tight.moves.map((m) => m.volume.id)).toEqual(['v1', 'v3']);
     expect(tight.refusals.map((r) => [r.volume.id, r.reason])).toEqual([
@@ -210,6 +213,7 @@ describe('planEvacuation', () => {
       request,
     );
     expect(plan.alreadyMoved.map((a) => a.volume_id)).toEqual(['done']);
+    expect(plan.warnings).toEqual([]);
     expect(plan.moves.map((m) => m.volume.id)).toEqual(['fresh']);
     expect(plan.refusals[0]!.reason).toMatch(/^a migration request sent at 2026-11-27T10:00:00.000Z got no answer/);
   });

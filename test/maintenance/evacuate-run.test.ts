@@ -90,6 +90,7 @@ function plan(moves: PlannedMove[]): EvacuationPlan {
     refusals: [],
     alreadyMoved: [],
     selectedCount: moves.length,
+    warnings: [],
     totalBytes: 0,
   };
 }
