@@ -102,8 +102,11 @@ export class RawApi {
       const v = await this.call('GET', `/volumes/${id}`);
       if (v.status === 404) return;
       const vol = v.body.volume;
+      for (const a of vol.attachments ?? []) {
+        await this.action(id, { 'os-detach': { attachment_id: a.attachment_id ?? a.id } });
+      }
       if (!['available', 'error'].includes(vol.status) || !['success', 'error', null, undefined].includes(migstat(vol))) {
-        await this.action(id, { 'os-reset_status': { status: 'available', migration_status: 'none' } });
+        await this.action(id, { 'os-reset_status': { status: 'available', attach_status: 'detached', migration_status: 'none' } });
       }
       await this.call('DELETE', `/volumes/${id}`);
     } catch {

@@ -6,10 +6,13 @@
  * Legitimate differences, stated where they apply:
  *  - progress: real Cinder 21.3 reports no migration_progress (upstream has none), so volmig shows phases only;
  *    the sandbox serves numeric migration_progress at microversion 3.72 for host-assisted copies.
+ *  - abort on attach: the sandbox aborts an unlocked migration when the volume gets attached (the seed's rule);
+ *    upstream Cinder never built that, so on real Cinder the copy goes on and the migration succeeds.
  *  - hidden target: real Cinder creates the temporary destination volume in the SAME project (admins see it in
  *    their own listing); the sandbox puts it in its internal project (the seed's "internal tenant"), so it only
  *    shows up with --all-projects.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostOf, migstat, sleep } from '../lib/api.js';
 import { ACCEPTED, ESC, expectExit } from '../lib/expect.js';
@@ -130,6 +133,32 @@ describe(`migrations [${process.env.VOLMIG_TARGET ?? 'sandbox'}]`, () => {
     expect(hostOf(after)).toBe(t.layout.hostB);
     expect(after.status).toBe('available');
     expect(await t.checksum(after)).toBe(before);
+  });
+
+  it('attaching the unlocked volume mid-migration (sandbox: aborts, exit 1; real Cinder: not aborted, exit 0)', async () => {
+    const vol = await t.movableVolume(volName('attach'));
+    const running = t.start(['migrate', vol.id, t.layout.hostB, '--force-host-copy', '--wait', '--interval', '1'], { timeoutMs: 170_000 });
+    await t.api.waitVolume(vol.id, (v) => migstat(v) === 'migrating', 60_000, 'migration_status migrating');
+    const attach = await t.api.action(vol.id, { 'os-attach': { instance_uuid: randomUUID(), mountpoint: '/dev/vdb' } });
+    expect(attach.status, attach.text).toBe(202);
+    const r = await running.done;
+    const after = await t.api.volume(vol.id);
+    if (real()) {
+      // no abort on attach upstream: the copy finishes and the volume moves anyway
+      expectExit(r, 0);
+      expect(hostOf(after)).toBe(t.layout.hostB);
+      expect(migstat(after)).toBe('success');
+    } else {
+      expectExit(r, 1);
+      expect(r.stderr).toContain(
+        'The volume was attached while it migrated without --force: that aborts the migration of an unlocked volume. ' +
+          'Use --force to lock it (status maintenance) for the migration.',
+      );
+      expect(r.stderr).toContain(`The volume is still on ${t.layout.hostA} (host unchanged).`);
+      expect(hostOf(after)).toBe(t.layout.hostA);
+      expect(migstat(after)).toBe('error');
+      expect(after.status).toBe('in-use');
+    }
   });
 
   it('progress --watch follows a migration to success (real Cinder: phases only; sandbox: numeric percent)', async () => {
