@@ -55,13 +55,15 @@ const SCHEDULER_WINDOW_MS = 15_000;
 
 /**
  * Interruption: the first Ctrl-C stops watching (the server goes on) and unhooks volmig's handler, so a second
- * Ctrl-C meets Node's default handling and ends the process at once.
+ * Ctrl-C meets Node's default handling (or signal-exit's, once ora has loaded it) and ends the process at once.
+ * The unhooking waits for the current signal to be handled: signal-exit, which ora installs, kills the process
+ * on a SIGINT when its own listeners are the only ones left.
  */
 class Interruption {
   readonly controller = new AbortController();
   private readonly onSigint = () => {
-    this.detach();
     this.controller.abort();
+    setImmediate(() => this.detach());
   };
   private attached = false;
 
