@@ -521,7 +521,7 @@ async function errorResult(w: Watched, snap: ProgressSnapshot, at: number, clien
     before !== undefined && before !== snap.status && (before === 'in-use' || snap.status === 'in-use') && SETTLED_STATUSES.has(snap.status);
   if (attachChanged) {
     details.push(
-      `The volume was ${snap.status === 'in-use' ? 'attached' : 'detached'} while it migrated without --force: that aborts the migration of an unlocked volume. Use --force to lock it (status maintenance) for the migration.`,
+      `The volume was ${snap.status === 'in-use' ? 'attached' : 'detached'} during the migration, which was not locked: servers with the migration improvement (such as volmig sandbox) abort an unlocked migration on attach or detach. Use --force to lock the volume (status maintenance) for the migration.`,
     );
   } else if (w.target.kind === 'retype' && !w.seenMigration) {
     details.push('The scheduler found no backend for the new type under this migration policy (with --migration-policy never the volume cannot move); see the cinder-scheduler log.');

@@ -108,7 +108,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
     expect(r.stderr).toContain('  The volume is still on sandbox@lvm-1#lvm-1 (host unchanged).\n');
     expect(r.stderr).toContain('  No temporary destination volume was left behind.\n');
     expect(r.stderr).toContain('  Its status went back to in-use.\n');
-    expect(r.stderr).toContain('  The volume was attached while it migrated without --force: that aborts the migration of an unlocked volume. Use --force to lock it (status maintenance) for the migration.\n');
+    expect(r.stderr).toContain('  The volume was attached during the migration, which was not locked: servers with the migration improvement (such as volmig sandbox) abort an unlocked migration on attach or detach. Use --force to lock the volume (status maintenance) for the migration.\n');
     expect(r.stderr).toContain('  Where to look: the cinder-volume service log on the source host sandbox@lvm-1 (the copy and the swap run there).\n');
     expect(r.stdout).toBe('');
   });
