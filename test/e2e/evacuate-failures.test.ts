@@ -182,6 +182,21 @@ describe('evacuate: failures, interruption and resume', () => {
     expect((await cloud.notifications()).filter((e) => e.event_type.startsWith('volume.migrate'))).toEqual([]);
   }, 60_000);
 
+  it('on a terminal, Ctrl-C stops the bars (cursor shown again) before the summary, exit 130', async () => {
+    cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 2, gibMiB: 4 });
+    const [v] = await seed(cloud, [2]);
+    const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.1', '--yes'], cloud.env, { isTTY: true });
+    await cloud.waitFor(v!.id, (x) => x.migration_status === 'migrating');
+    await new Promise((res) => setTimeout(res, 300));
+    tty.signals.emit('SIGINT');
+    expect(await tty.done).toBe(130);
+    const text = tty.stderr.text;
+    const shown = text.lastIndexOf(`${ESC}[?25h`);
+    expect(shown).toBeGreaterThan(text.lastIndexOf(`${ESC}[?25l`));
+    expect(text.indexOf('Evacuation interrupted: 0 of 1 moved, 1 still running on the server')).toBeGreaterThan(shown);
+    expect(text).toContain(`Follow them with: volmig progress ${v!.id} --watch`);
+  }, 60_000);
+
   it('on a terminal, "y" runs it with an aggregate bar and per-volume bars', async () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 8, gibMiB: 4 });
     const vols = await seed(cloud, [2, 1]);

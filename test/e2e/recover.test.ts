@@ -59,6 +59,19 @@ describe('volmig recover against the sandbox', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('nothing to recover');
     expect(again.stderr).toContain('Nothing to do.');
+    const json = await runVolmig(['recover', v.id, '--yes', '--json'], { env: cloud.env });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      volume_id: v.id,
+      status: 'in-use',
+      migration_status: null,
+      host: source,
+      leftover_target: null,
+      motion: null,
+      refusal: null,
+      actions: [],
+      applied: [],
+    });
   }, 60_000);
 
   it('refuses while the copy is visibly progressing (exit 5) and changes nothing', async () => {
