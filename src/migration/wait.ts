@@ -496,7 +496,9 @@ async function errorResult(w: Watched, snap: ProgressSnapshot, at: number, clien
   const source = snap.sourceHost ?? snap.host;
   const what = w.target.kind === 'retype' ? 'retype' : 'migration';
   const dest = w.target.kind === 'retype' ? `to type ${w.target.retype?.newTypeName}` : snap.destination ? `to ${snap.destination}` : '';
-  r.summary = `${name}: ${what} ${dest} failed${snap.migrationStatus ? ` (migration_status ${snap.migrationStatus})` : ''}.`.replace(/ {2,}/g, ' ');
+  // A retype that never migrated fails with the previous migration's status still shown: do not quote that one.
+  const quoteStatus = snap.migrationStatus !== null && (w.target.kind === 'migration' || w.seenMigration || snap.migrationStatus === 'error');
+  r.summary = `${name}: ${what} ${dest} failed${quoteStatus ? ` (migration_status ${snap.migrationStatus})` : ''}.`.replace(/ {2,}/g, ' ');
   const details: string[] = [];
   if (snap.host === source) details.push(`The volume is still on ${source ?? 'its host'} (host unchanged).`);
   else details.push(`The volume is on ${snap.host ?? 'an unknown host'} (it was on ${source ?? 'an unknown host'}).`);

@@ -43,7 +43,7 @@ describe('retype against the sandbox', () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-never', volume_type: 'lvm-1' });
     const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--wait', '--interval', '0.1', '--timeout', '20s']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('rt-never: retype to type lvm-2 failed');
+    expect(r.stderr).toContain('rt-never: retype to type lvm-2 failed.\n');
     expect(r.stderr).toContain('  Its type is still lvm-1.\n');
     expect(r.stderr).toContain('with --migration-policy never the volume cannot move');
     expect((await getVolume(sandbox, v.id)).volume_type).toBe('lvm-1');
