@@ -1,7 +1,7 @@
 import { volumeHost } from '../api/types.js';
 import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
 import type { Output } from './output.js';
-import { durationOf, summaryRows } from './evacuate-format.js';
+import { durationOf } from './evacuate-format.js';
 import { progressEvent } from './progress-format.js';
 
 function aggregateJson(a: AggregateProgress): Record<string, unknown> {
@@ -49,7 +49,23 @@ export function summaryJson(plan: EvacuationPlan, outcome: EvacuationOutcome, at
     end: outcome.end,
     exit_code: outcome.exitCode,
     ...aggregateJson(outcome.aggregate),
-    volumes: summaryRows(plan, outcome).map((r) => ({ volume_id: r.id, name: r.name, result: r.result, duration: r.duration, reason: r.reason || null })),
+    // Machine words (the table's are for people): moved, already-there, failed, rejected, running, not-started,
+    // refused, moved-earlier.
+    volumes: [
+      ...outcome.states.map((s) => {
+        const d = durationOf(s);
+        return {
+          volume_id: s.move.volume.id,
+          name: s.move.volume.name ?? null,
+          result: s.result,
+          destination: s.move.destination,
+          duration_seconds: d === null ? null : Math.round(d / 1000),
+          reason: s.reason ?? null,
+        };
+      }),
+      ...plan.refusals.map((r) => ({ volume_id: r.volume.id, name: r.volume.name ?? null, result: 'refused', destination: null, duration_seconds: null, reason: r.reason })),
+      ...plan.alreadyMoved.map((a) => ({ volume_id: a.volume_id, name: a.volume_name, result: 'moved-earlier', destination: a.destination, duration_seconds: null, reason: null })),
+    ],
   };
 }
 
