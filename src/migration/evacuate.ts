@@ -378,6 +378,8 @@ export interface MoveState {
   holdsSlot: boolean;
   /** Polls in a row that showed no migration at all (see pollOnce). */
   quietPolls?: number;
+  /** The last poll of this volume failed (the notice is printed once per streak). */
+  pollFailing?: boolean;
 }
 
 export interface AggregateProgress {
@@ -589,8 +591,21 @@ export async function runEvacuation(plan: EvacuationPlan, limits: EvacuationLimi
         ),
       ),
     );
-    for (const { state, v } of answers) {
-      if (!v || !state.tracker) continue; // a failed poll is retried next interval
+    for (const { state, v, err } of answers) {
+      if (err !== null) {
+        if (err instanceof CinderApiError && err.status === 404) {
+          const reason = 'the volume no longer exists (HTTP 404)';
+          await record(state, 'unknown', { reason });
+          finish(state, 'failed', reason);
+        } else if (!state.pollFailing) {
+          // Said once per streak of failures; the poll is simply tried again next interval.
+          state.pollFailing = true;
+          renderer.notice(`Could not read volume ${label(state.move.volume)}: ${messageOf(err)}; retrying.`);
+        }
+        continue;
+      }
+      state.pollFailing = false;
+      if (!v || !state.tracker) continue;
       const snap = state.tracker.observe(v, now());
       state.snapshot = snap;
       if (state.move.destination === null && snap.destination) state.move.destination = snap.destination;

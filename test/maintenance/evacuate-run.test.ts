@@ -186,4 +186,34 @@ describe('runEvacuation with a scripted server', () => {
     expect(out.states[0]!.result).toBe('failed');
     expect(out.aggregate.elapsedMs).toBeLessThan(60_000);
   });
+
+  it('a failing poll is said once and retried; a volume deleted meanwhile (404) ends its move as failed', async () => {
+    let reads = 0;
+    const client = scripted({ a: [vol('a')], gone: [vol('gone')] }, () => {});
+    const base = client.getVolume.bind(client);
+    (client as any).getVolume = async (id: string) => {
+      if (id === 'gone') {
+        reads += 1;
+        if (reads > 1) throw new CinderApiError({ status: 404, faultName: 'itemNotFound', message: 'Volume gone could not be found.', method: 'GET', url: 'http://x' });
+        return base(id);
+      }
+      const n = ((client as any).n = ((client as any).n ?? 0) + 1);
+      if (n === 1) return vol('a');
+      if (n === 2 || n === 3) throw new Error('connect ECONNREFUSED 127.0.0.1:8776');
+      return vol('a', { 'os-vol-host-attr:host': DST, 'os-vol-mig-status-attr:migstat': 'success' });
+    };
+    const out = await runEvacuation(
+      plan([
+        { volume: vol('a'), destination: DST, action: 'migrate' },
+        { volume: vol('gone'), destination: DST, action: 'migrate' },
+      ]),
+      { ...limits, concurrency: 2, maxPerDestination: 2, continueOnError: true },
+      { io, client, journal: new Journal(io), cloud: 'c', renderer },
+    );
+    expect(out.states.map((st) => [st.move.volume.id, st.result, st.reason ?? null])).toEqual([
+      ['a', 'moved', null],
+      ['gone', 'failed', 'the volume no longer exists (HTTP 404)'],
+    ]);
+    expect(events.filter((e) => e.startsWith('notice Could not read volume a (a): connect ECONNREFUSED'))).toHaveLength(1);
+  });
 });
