@@ -88,4 +88,27 @@ describe('volmig evacuate against the sandbox', () => {
     expect(summary).toMatchObject({ event: 'summary', end: 'completed', exit_code: 0, done: 2, total: 2, failed: 0 });
     expect(summary.volumes.map((v: { result: string }) => v.result)).toEqual(['moved', 'moved']);
   }, 60_000);
+
+  it('--force locks each volume (maintenance) and --force-host-copy forces the generic copy, as the server records them', async () => {
+    cloud = await startCloud({ gibMiB: 1 });
+    const a = await cloud.createVolume({ size: 1, name: 'pa' });
+    const b = await cloud.createVolume({ size: 1, name: 'pb' });
+    // Put both on the vendor backend's pool-a, so that pool-a -> pool-b could be driver-assisted.
+    for (const v of [a, b]) {
+      if (host(v) !== 'sandbox@vendor#pool-a') {
+        await cloud.api('POST', `/volumes/${v.id}/action`, { 'os-migrate_volume': { host: 'sandbox@vendor#pool-a', force_host_copy: false, lock_volume: false } });
+        await cloud.waitFor(v.id, (x) => x.migration_status === 'success' && host(x) === 'sandbox@vendor#pool-a');
+      }
+    }
+    const before = (await cloud.notifications()).length;
+    const r = await runVolmig(['evacuate', '--from', 'sandbox@vendor#pool-a', '--to', 'sandbox@vendor#pool-b', '--force', '--force-host-copy', '--interval', '0.05', '--yes'], { env: cloud.env });
+    expect(r.code).toBe(0);
+    const starts = (await cloud.notifications()).slice(before).filter((e) => e.event_type === 'volume.migrate.start');
+    expect(starts.map((e) => e.payload.volume_id).sort()).toEqual([a.id, b.id].sort());
+    for (const e of starts) {
+      expect(e.payload.migration_type).toBe('generic');
+      expect(e.payload.status).toBe('maintenance');
+    }
+    for (const v of [a, b]) expect(await cloud.volume(v.id)).toMatchObject({ status: 'available', 'os-vol-host-attr:host': 'sandbox@vendor#pool-b' });
+  }, 60_000);
 });
