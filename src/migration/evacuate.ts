@@ -94,6 +94,8 @@ function sameEvacuation(entry: JournalEntry, request: EvacuationRequest, cloud: 
   return tag.from === want.from && JSON.stringify(tag.to) === JSON.stringify(want.to);
 }
 
+const PREFLIGHT_PARALLEL = 8;
+
 /** Largest first (ties: oldest, then id) or oldest first (ties: largest, then id): the same input, the same order. */
 export function orderVolumes<T extends { volume: Volume }>(items: T[], order: 'size' | 'created'): T[] {
   const created = (v: Volume) => Date.parse(v.created_at) || 0;
@@ -121,8 +123,30 @@ function freeBytes(pool: Pool | undefined): number | null {
 
 /** The migration commands' pre-flight, reduced to one reason per refused move. */
 export function preflightFor(client: BlockStorageClient): MovePreflight {
+  // Pools, services and types do not change between the checks of one plan: read them once, not once per volume.
+  const memo = new Map<string, Promise<unknown>>();
+  const cached = new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      if (prop === 'getPools' || prop === 'listServices' || prop === 'findVolumeType') {
+        return (...args: unknown[]) => {
+          const key = `${String(prop)}:${JSON.stringify(args)}`;
+          let hit = memo.get(key);
+          if (!hit) {
+            hit = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            // A failed read is not remembered: the next check asks again.
+            hit.catch(() => memo.delete(key));
+            memo.set(key, hit);
+          }
+          return hit;
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
   return async (volume, destination) => {
-    const report = await preflightMigration(client, volume, { host: destination });
+    const report = await preflightMigration(cached, volume, { host: destination });
     if (report.failures.length === 0) return null;
     return report.failures.map((f) => f.reason ?? f.check).join(' ');
   };
@@ -247,6 +271,19 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
     candidates.push({ volume });
   }
 
+  // The checks run a few at a time (each is several GETs); the assignment below stays sequential, in plan order,
+  // because each choice uses up capacity for the next.
+  const verdicts = new Map<string, string | null>();
+  const checks = candidates.flatMap(({ volume }) => request.to.map((dest) => ({ volume, dest })));
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const { volume, dest } = checks[next++]!;
+      verdicts.set(`${volume.id}\n${dest}`, await deps.preflight(volume, dest));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PREFLIGHT_PARALLEL, checks.length) }, worker));
+
   const moves: PlannedMove[] = [];
   for (const { volume } of orderVolumes(candidates, request.order)) {
     const size = (volume.size ?? 0) * GIB;
@@ -256,7 +293,7 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
     let chosen: string | null = null;
     for (const dest of destinations) {
       const left = remaining.get(dest) ?? null;
-      const reason = await deps.preflight(volume, dest);
+      const reason = verdicts.get(`${volume.id}\n${dest}`) ?? null;
       if (reason === null && left !== null && size > left) {
         firstReason ??= `${dest} would be full: ${(left / GIB).toFixed(1)} GiB left after the volumes planned before this one, ${volume.size} GiB needed`;
         continue;

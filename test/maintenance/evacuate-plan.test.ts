@@ -236,3 +236,22 @@ describe('computeAggregate', () => {
     expect(agg.etaMs).toBeCloseTo((5 * GIB) / ((3 * GIB) / 10) * 1000);
   });
 });
+
+describe('preflightFor', () => {
+  it('reads pools, services and types once per plan, snapshots per volume, and reports the reasons', async () => {
+    const { preflightFor } = await import('../../src/migration/evacuate.js');
+    const calls: Record<string, number> = {};
+    const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
+    const client = {
+      getPools: async () => (count('getPools'), [{ name: 'node@vendor#pool-a', capabilities: { free_capacity_gb: 100, volume_backend_name: 'vendor' } }]),
+      listServices: async () => (count('listServices'), [{ binary: 'cinder-volume', host: 'node@vendor', state: 'up', status: 'enabled' }]),
+      findVolumeType: async () => (count('findVolumeType'), { id: 't', name: '__DEFAULT__', extra_specs: {} }),
+      listSnapshots: async (q: { volumeId: string }) => (count('listSnapshots'), q.volumeId === 'v3' ? [{ id: 's1', name: 'snap', volume_id: 'v3' }] : []),
+    } as unknown as BlockStorageClient;
+    const check = preflightFor(client);
+    const verdicts = await Promise.all(['v1', 'v2', 'v3', 'v4'].map((id) => check(vol(id), 'node@vendor#pool-a')));
+    expect(verdicts.slice(0, 2)).toEqual([null, null]);
+    expect(verdicts[2]).toBe('volume name-v3 (v3) has snapshot snap (s1); a volume with snapshots cannot migrate (delete the snapshot first).');
+    expect(calls).toEqual({ getPools: 1, listServices: 1, findVolumeType: 1, listSnapshots: 4 });
+  });
+});
