@@ -84,7 +84,8 @@ export function startDdCopy(request: CopyRequest): CopyJob {
         `seek=${offset}`,
         'iflag=count_bytes,skip_bytes',
         'oflag=seek_bytes',
-        'conv=sparse,notrunc',
+        // nocreat: a slice starting after an abort removed the target must not bring the file back.
+        'conv=sparse,notrunc,nocreat',
         'status=none',
       ];
       const child = spawn('dd', args, { stdio: ['ignore', 'ignore', 'pipe'] });

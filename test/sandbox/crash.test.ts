@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MiB, readNotifications, sha256, waitFor } from './helpers.js';
+import { MiB, notificationsWhen, sha256, waitFor } from './helpers.js';
 
 const MAIN = resolve('dist/sandbox/main.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'volmig-sandbox-crash-'));
@@ -140,7 +140,7 @@ describe('crash safety (sandbox as a child process, kill -9 mid-copy, restart)',
       const log = readFileSync(join(dataDir, 'sandbox.log'), 'utf8');
       expect(log).toContain(`Recovery: killed orphaned copy process ${ddPid}`);
       expect(log).toContain(`Migration of volume ${id} failed: the sandbox stopped while the migration was in flight`);
-      const error = readNotifications(join(dataDir, 'notifications.jsonl')).find((n) => n.payload.volume_id === id && n.event_type === 'volume.migrate.error');
+      const [error] = await notificationsWhen(join(dataDir, 'notifications.jsonl'), (n) => n.payload.volume_id === id && n.event_type === 'volume.migrate.error', (e) => e.length > 0);
       expect(error?.payload).toMatchObject({ reason: 'the sandbox stopped while the migration was in flight', status: 'available' });
       // The restarted sandbox migrates the same volume again.
       expect((await call(second.origin, 'POST', `/volumes/${id}/action`, { 'os-migrate_volume': { host: 'sandbox@lvm-2#lvm-2' } })).status).toBe(202);

@@ -120,3 +120,16 @@ export function readNotifications(path: string): Notification[] {
       return JSON.parse(envelope['oslo.message']!) as Notification;
     });
 }
+
+/**
+ * The notifier appends asynchronously, so an event may land a moment after the API shows its effect: poll until
+ * the events matching `select` satisfy `done`.
+ */
+export async function notificationsWhen(
+  path: string,
+  select: (n: Notification) => boolean,
+  done: (events: Notification[]) => boolean,
+  timeoutMs = 5000,
+): Promise<Notification[]> {
+  return waitFor(async () => readNotifications(path).filter(select), done, timeoutMs);
+}

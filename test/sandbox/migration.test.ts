@@ -2,7 +2,7 @@ import { existsSync, openSync, readFileSync, readSync, closeSync } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recorded, RECORDED_VOLUME_ID } from './fixtures/cinder-faults.js';
-import { MiB, readNotifications, sha256, startTestSandbox, TEST_GIB_BYTES, waitFor, type TestSandbox } from './helpers.js';
+import { MiB, notificationsWhen, sha256, startTestSandbox, TEST_GIB_BYTES, waitFor, type TestSandbox } from './helpers.js';
 
 type Vol = Record<string, unknown>;
 interface Sample {
@@ -161,7 +161,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     expect((await sb.call('GET', `/volumes/${targetId}`)).status).toBe(404);
     expect(await targetsOf(sb, id)).toEqual([]);
 
-    const events = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id);
+    const events = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id, (e) => e.some((n) => n.event_type === 'volume.migrate.end'));
     const types = distinct(events.map((n) => n.event_type));
     expect(types).toEqual(['volume.migrate.start', 'volume.migrate.progress', 'volume.migrate.end']);
     const percents = events.filter((n) => n.event_type === 'volume.migrate.progress').map((n) => n.payload.migration_progress as number);
@@ -226,7 +226,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     const after = await sb.volume(id);
     expect(after).toMatchObject({ migration_status: 'success', 'os-vol-host-attr:host': 'sandbox@vendor#pool-b', 'os-vol-mig-status-attr:name_id': null });
     expect(readFileSync(sb.fileOf(after)).equals(sourceCopy)).toBe(true);
-    const events = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id);
+    const events = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id, (e) => e.some((n) => n.event_type === 'volume.migrate.end'));
     expect(distinct(events.map((n) => n.event_type))).toEqual(['volume.migrate.start', 'volume.migrate.progress', 'volume.migrate.end']);
     expect(events[0]!.payload.migration_type).toBe('driver-assisted');
   });
@@ -243,8 +243,8 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     const after = await sb.volume(id);
     expect(after).toMatchObject({ migration_status: 'success', 'os-vol-host-attr:host': 'sandbox@vendor-lite#pool-d' });
     expect(sha256(sb.fileOf(after))).toBe(checksum);
-    const events = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id).map((n) => n.event_type);
-    expect(events).toEqual(['volume.migrate.start', 'volume.migrate.end']);
+    const events = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id, (e) => e.some((n) => n.event_type === 'volume.migrate.end'));
+    expect(events.map((n) => n.event_type)).toEqual(['volume.migrate.start', 'volume.migrate.end']);
   });
 
   it('migration_progress is admin-only and needs 3.72; a member never sees the temporary volume', async () => {
@@ -273,7 +273,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     const samples = await track(sb, id, () => undefined, Buffer.alloc(0));
     expect(distinct(samples.map((s) => s.migration_status))).toEqual([null, 'starting', 'error'].slice(samples[0]!.migration_status === null ? 0 : 1));
     expect(await sb.volume(id)).toMatchObject({ status: 'available', migration_status: 'error', 'os-vol-host-attr:host': 'sandbox@lvm-1#lvm-1' });
-    const error = readNotifications(sb.notificationsPath).find((n) => n.payload.volume_id === id && n.event_type === 'volume.migrate.error');
+    const [error] = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id && n.event_type === 'volume.migrate.error', (e) => e.length > 0);
     expect(error?.priority).toBe('ERROR');
     expect(error?.payload.reason).toBe(`NoValidBackend: Cannot place volume ${id} on sandbox@lvm-2#lvm-2.`);
     // A destination given without a pool is accepted (transcript H9) and the scheduler picks the pool.
@@ -304,7 +304,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(existsSync(targetFile)).toBe(false);
     expect(sha256(sb.fileOf(v))).toBe(checksum);
-    const error = readNotifications(sb.notificationsPath).find((n) => n.payload.volume_id === id && n.event_type === 'volume.migrate.error');
+    const [error] = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id && n.event_type === 'volume.migrate.error', (e) => e.length > 0);
     expect(error?.payload.reason).toMatch(/^aborted: volume attached during migration/);
     expect(readFileSync(sb.logPath, 'utf8')).toContain(`Migration of volume ${id} failed: aborted: volume attached during migration`);
 
@@ -327,7 +327,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     const samples = await track(sb, id, () => undefined, Buffer.alloc(0));
     expect(samples.some((s) => s.status === 'retyping' && s.migration_status === 'migrating')).toBe(true);
     expect(await sb.volume(id)).toMatchObject({ status: 'available', volume_type: 'lvm-1', migration_status: 'success', 'os-vol-host-attr:host': 'sandbox@lvm-1#lvm-1' });
-    const retype = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id && n.event_type === 'volume.retype');
+    const retype = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id && n.event_type === 'volume.retype', (e) => e.length > 0);
     expect(retype).toHaveLength(1);
     expect(retype[0]!.publisher_id).toBe('volume.sandbox@vendor-lite');
 
@@ -355,7 +355,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     await waitFor(() => sb.volume(id), (v) => v.migration_status === 'success');
     // --copy-rate 8 MiB/s through a 16 MiB volume: the copy cannot take less than two seconds.
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
-    const events = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id);
+    const events = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id, (e) => e.some((n) => n.event_type === 'volume.migrate.end'));
     const startAt = Date.parse(events.find((n) => n.event_type === 'volume.migrate.start')!.timestamp.replace(' ', 'T') + 'Z');
     const endAt = Date.parse(events.find((n) => n.event_type === 'volume.migrate.end')!.timestamp.replace(' ', 'T') + 'Z');
     expect(endAt - startAt).toBeGreaterThanOrEqual(1800);
@@ -381,7 +381,7 @@ describe('migrations (copy rate 8 MiB/s, report interval 0.1 s)', () => {
     expect((await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-reset_status': { status: 'available' } } })).status).toBe(202);
     expect((await sb.call('POST', `/volumes/${id}/action`, { body: { 'os-retype': { new_type: 'vendor' } } })).status).toBe(202);
     await waitFor(() => sb.volume(id), (v) => v.status === 'available' && v.volume_type === 'vendor');
-    const retype = readNotifications(sb.notificationsPath).filter((n) => n.payload.volume_id === id && n.event_type === 'volume.retype');
+    const retype = await notificationsWhen(sb.notificationsPath, (n) => n.payload.volume_id === id && n.event_type === 'volume.retype', (e) => e.length > 0);
     expect(retype).toHaveLength(1);
     expect(retype[0]!.payload).toMatchObject({ host: 'sandbox@vendor#pool-b', status: 'available' });
   });
