@@ -422,6 +422,10 @@ describe('migrate --wait', () => {
     expect(r.stderr).toContain('  Its status went back to available.\n');
     expect(r.stderr).toContain('  It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.\n');
     expect(r.stderr).toContain('  Where to look: the cinder-volume service log on the source host realcinder@ceph-a (the copy and the swap run there).\n');
+    expect(journalLines().slice(-2).map((e) => [e.volume_id, e.outcome])).toEqual([
+      [ID, 'requested'],
+      [ID, 'error'],
+    ]);
   });
 
   it('--timeout: exit 7 and says the migration continues', async () => {
