@@ -39,9 +39,14 @@ export function plainProgressLine(s: ProgressSnapshot): string {
 
 /** The end of a watch in words: the summary on stdout for a success (it is the result), everything else on stderr. */
 export function printResultText(out: Output, r: WatchResult): void {
-  if (r.outcome === 'success' || r.outcome === 'idle') out.result(r.summary);
-  else out.error(r.summary);
-  for (const line of r.details) out.info(`  ${line}`);
+  if (r.outcome === 'success' || r.outcome === 'idle') {
+    out.result(r.summary);
+    for (const line of r.details) out.info(`  ${line}`);
+    return;
+  }
+  // The explanation belongs to the error: --quiet keeps it.
+  out.error(r.summary);
+  for (const line of r.details) out.stderrWrite(`  ${line}\n`);
 }
 
 /** The JSON-lines event for one observation. */

@@ -428,6 +428,24 @@ describe('migrate --wait', () => {
     ]);
   });
 
+  it('--quiet keeps the error and its explanation, drops progress lines', async () => {
+    const api = preflight(cinderApi());
+    api.post(`/volumes/${ID}/action`).reply(202, '');
+    api.get(`/volumes/${ID}`).reply(200, { volume: vol({ migration_status: 'migrating', migration_progress: '10', updated_at: 'T1' }) });
+    api.get(`/volumes/${ID}`).reply(200, { volume: vol({ migration_status: 'error', updated_at: 'T2' }) });
+    api.get('/volumes/detail').query({ migration_status: `target:${ID}`, all_tenants: '1', limit: '1' }).reply(200, { volumes: [] });
+    const clock = fakeClock();
+    const r = await volmig(['migrate', ID, DST, '--wait', '--interval', '2', '--quiet'], { now: clock.now, sleep: clock.sleep });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `mig-vol: migration to ${DST} failed (migration_status error).\n` +
+        `  The volume is still on ${SRC} (host unchanged).\n` +
+        '  No temporary destination volume was left behind.\n' +
+        '  Its status went back to available.\n' +
+        '  Where to look: the cinder-volume service log on the source host realcinder@ceph-a (the copy and the swap run there).\n',
+    );
+  });
+
   it('--timeout: exit 7 and says the migration continues', async () => {
     const seq = Array.from({ length: 3 }, () => vol({ migration_status: 'migrating', migration_progress: '10', updated_at: 'T1' }));
     const { run } = waitRun(seq, ['--timeout', '4s']);
