@@ -24,6 +24,7 @@ export class TtyProgressSink implements ProgressSink {
   private frame = 0;
   private ticker: NodeJS.Timeout | null = null;
   private stopped = false;
+  private readonly deferred: WatchResult[] = [];
 
   constructor(
     private readonly out: Output,
@@ -65,11 +66,8 @@ export class TtyProgressSink implements ProgressSink {
 
   result(r: WatchResult): void {
     const s = r.snapshot;
-    if (s) {
-      this.latest.set(r.volumeId, s);
-      const bar = this.bars.get(r.volumeId);
-      if (bar) bar.update(s.percent ?? 0, { line: this.rowText(s, r.outcome === 'success' ? '✔' : '✖') });
-    }
+    const bar = this.bars.get(r.volumeId);
+    if (s && bar) bar.update(s.percent ?? 0, { line: this.rowText(s, r.outcome === 'success' ? '✔' : '✖') });
     if (this.spinner && this.spinnerFor === r.volumeId) {
       const text = s ? this.spinnerText(s) : displayName(r);
       if (r.outcome === 'success') this.spinner.succeed(text);
@@ -79,12 +77,15 @@ export class TtyProgressSink implements ProgressSink {
       this.spinnerFor = null;
     }
     this.latest.delete(r.volumeId);
-    if (this.bars.has(r.volumeId) && this.multibar) {
-      // Keep finished rows on screen in the bar area only while others still move.
-      if (this.latest.size === 0) this.stopBars();
-    }
     this.bars.delete(r.volumeId);
-    printResultText(this.out, r);
+    if (this.multibar) {
+      // Writing to the terminal under live bars would be overwritten by the next redraw: the finished row shows
+      // its mark now, and the summary follows once the bars stop.
+      this.deferred.push(r);
+      if (this.latest.size === 0) this.stopBars();
+    } else {
+      printResultText(this.out, r);
+    }
   }
 
   stop(): void {
@@ -147,6 +148,7 @@ export class TtyProgressSink implements ProgressSink {
       this.multibar.stop();
       this.multibar = null;
     }
+    for (const r of this.deferred.splice(0)) printResultText(this.out, r);
   }
 
   /** Elapsed time and the spinner frame move between polls. */
@@ -172,25 +174,36 @@ export class TtyProgressSink implements ProgressSink {
 
   private rowText(s: ProgressSnapshot, mark?: string): string {
     const c = this.out.c;
-    const name = displayName(s).padEnd(14);
-    const phase = phaseLabel(s).padEnd(10);
+    const columns = (this.out.io.stderr.columns || 80) - 1;
+    const names = [...this.latest.values()].map((x) => displayName(x).length);
+    const nameWidth = Math.min(24, Math.max(displayName(s).length, ...names));
+    const head = `${mark ?? ' '} ${displayName(s).padEnd(nameWidth)} ${phaseLabel(s).padEnd(this.latest.size > 1 ? 10 : 0)} `;
     if (s.percent === null || s.bytesCopied === null) {
       const spin = mark ?? SPINNER_FRAMES[this.frame]!;
-      return `${spin} ${name} ${phase} ${c.dim('progress indeterminate')} elapsed ${formatClock(s.elapsedMs)}`;
+      const elapsed = ` elapsed ${formatClock(s.elapsedMs)}`;
+      const fits = head.length + 'progress indeterminate'.length + elapsed.length <= columns;
+      return `${spin}${head.slice(1)}${c.dim('progress indeterminate')}${fits ? elapsed : ''}`;
     }
     const copying = s.phase === 'migrating';
-    const rate = copying && s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 ? formatRate(s.rateBytesPerSecond) : '-';
-    const eta = copying && s.etaMs !== null ? formatClock(s.etaMs) : '-';
-    const tail = `${`${s.percent}%`.padStart(4)} ${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB ${rate} eta ${eta} elapsed ${formatClock(s.elapsedMs)}`;
-    const head = `${mark ?? ' '} ${name} ${phase} `;
-    // The bar takes what the terminal has left, so the numbers are never cut off.
-    // cli-progress cuts each line at the terminal width counting colour codes too, so leave room for them.
-    const columns = this.out.io.stderr.columns || 80;
+    const tail = [
+      `${s.percent}%`.padStart(4),
+      `${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB`,
+      copying && s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 ? formatRate(s.rateBytesPerSecond) : '-',
+      `eta ${copying && s.etaMs !== null ? formatClock(s.etaMs) : '-'}`,
+      `elapsed ${formatClock(s.elapsedMs)}`,
+    ];
+    // cli-progress cuts the final redraw at the terminal width counting colour codes too: budget for them. On a
+    // narrow terminal the details give way before the bar disappears: elapsed, then rate, then ETA.
     const invisible = c.cyan('x').length - 1 + (c.dim('x').length - 1);
-    const width = Math.max(8, Math.min(30, columns - head.length - tail.length - invisible - 2));
+    const room = () => columns - head.length - tail.join(' ').length - 1 - invisible;
+    for (const drop of [4, 2, 2]) {
+      if (room() >= 10 || tail.length <= 2) break;
+      tail.splice(drop, 1);
+    }
+    const width = Math.max(3, Math.min(30, room()));
     const filled = Math.round((s.percent / 100) * width);
     const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(width - filled));
-    return `${head}${bar} ${tail}`;
+    return `${head}${bar} ${tail.join(' ')}`;
   }
 }
 
