@@ -299,10 +299,14 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
       if (volumes) {
         const byId = new Map(volumes.map((v) => [v.id, v]));
         const targetHost = new Map<string, string>();
+        const targetId = new Map<string, string>();
         for (const v of volumes) {
           const ms = normalizedMigrationStatus(v);
+          if (!ms?.startsWith('target:')) continue;
+          const source = ms.slice('target:'.length);
+          targetId.set(source, v.id);
           const host = volumeHost(v);
-          if (ms?.startsWith('target:') && host) targetHost.set(ms.slice('target:'.length), host);
+          if (host) targetHost.set(source, host);
         }
         for (const v of volumes) {
           if (tracked.has(v.id) || !isInFlight(v)) continue;
@@ -327,7 +331,7 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
           const snap = evaluate(w, v, at);
           opts.sink.update(snap);
           if (snap.phase === 'success') await finish(w, successResult(w, snap, at));
-          else if (snap.phase === 'error') await finish(w, await errorResult(w, snap, at, opts.client));
+          else if (snap.phase === 'error') await finish(w, await errorResult(w, snap, at, opts.client, targetId.get(v.id) ?? null));
           else if (opts.stallTimeoutMs !== undefined && w.tracker.isStalled(at, opts.stallTimeoutMs) && !w.stalledReported) {
             w.stalledReported = true;
             opts.sink.notice(`${displayName(w)}: no progress for ${formatDuration(opts.stallTimeoutMs)} (${snap.phase}).`, v.id);
@@ -490,7 +494,8 @@ export function serviceHost(host: string | null | undefined): string {
   return host.split('#')[0]!;
 }
 
-async function errorResult(w: Watched, snap: ProgressSnapshot, at: number, client: BlockStorageClient): Promise<WatchResult> {
+/** `knownLeftover`: the `target:` volume as a listing already showed it (null: none), so no extra request is made. */
+async function errorResult(w: Watched, snap: ProgressSnapshot, at: number, client: BlockStorageClient, knownLeftover?: string | null): Promise<WatchResult> {
   const r = baseResult(w, 'error', ExitCode.FAILED, at);
   const name = displayName(w);
   const source = snap.sourceHost ?? snap.host;
@@ -506,13 +511,15 @@ async function errorResult(w: Watched, snap: ProgressSnapshot, at: number, clien
   if (snap.resetObserved) details.push('Its migration status was reset to none while the migration was in flight (os-reset_status).');
   const reason = failureReason(snap.volume);
   if (reason) details.push(`Reason reported by the server: ${reason}`);
-  let leftover: string | null | undefined;
-  try {
-    const { findMigrationTarget } = await import('./list.js');
-    const target = await findMigrationTarget(client, w.target.volumeId);
-    leftover = target ? target.id : null;
-  } catch {
-    leftover = undefined;
+  let leftover: string | null | undefined = knownLeftover;
+  if (leftover === undefined) {
+    try {
+      const { findMigrationTarget } = await import('./list.js');
+      const target = await findMigrationTarget(client, w.target.volumeId);
+      leftover = target ? target.id : null;
+    } catch {
+      leftover = undefined;
+    }
   }
   r.leftoverTarget = leftover ?? null;
   if (leftover) details.push(`A temporary destination volume was left behind: ${leftover} (migration_status target:${w.target.volumeId}); delete it once you have checked it.`);
