@@ -1,5 +1,4 @@
 import { CinderApiError, RequestOutcomeUnknownError } from '../api/errors.js';
-import { ExitCode, VolmigError } from '../errors.js';
 
 /** What the migration domain prints through; src/ui/output.ts's Output satisfies it. */
 export interface Reporter {
@@ -21,12 +20,6 @@ export function refusalLine(action: 'migration' | 'retype', reason: string): str
 export function apiReason(err: CinderApiError): string {
   const message = err.message.replace(/\s+$/, '');
   return `${message}${/[.!?]$/.test(message) ? '' : '.'} (HTTP ${err.status})${err.requestId ? ` (Request-ID: ${err.requestId})` : ''}`;
-}
-
-/** Exit code of an error raised while talking to the API (volmig errors carry their own). */
-export function exitCodeOf(err: unknown): number {
-  if (err instanceof VolmigError) return err.exitCode;
-  return ExitCode.FAILED;
 }
 
 export { CinderApiError, RequestOutcomeUnknownError };
