@@ -105,6 +105,7 @@ export class RawApi {
       for (const a of vol.attachments ?? []) {
         await this.action(id, { 'os-detach': { attachment_id: a.attachment_id ?? a.id } });
       }
+      if (vol.attachments?.length) await this.waitVolume(id, (x) => !x.attachments?.length, 20_000, 'detached').catch(() => {});
       if (!['available', 'error'].includes(vol.status) || !['success', 'error', null, undefined].includes(migstat(vol))) {
         await this.action(id, { 'os-reset_status': { status: 'available', attach_status: 'detached', migration_status: 'none' } });
       }
