@@ -239,6 +239,7 @@ export async function watchVolumes(targets: WatchTarget[], opts: WatchOptions): 
         const r = baseResult(w, 'interrupted', ExitCode.INTERRUPTED, at);
         r.summary = `Stopped watching ${displayName(w)}.`;
         results.push(r);
+        opts.sink.result(r);
         await opts.onResult?.(r);
       }
     }
@@ -353,7 +354,12 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
     }
     if (interruption.interrupted) {
       const at = now();
-      for (const w of tracked.values()) results.push(baseResult(w, 'interrupted', ExitCode.INTERRUPTED, at));
+      for (const w of tracked.values()) {
+        const r = baseResult(w, 'interrupted', ExitCode.INTERRUPTED, at);
+        r.summary = `Stopped watching ${displayName(w)}.`;
+        results.push(r);
+        opts.sink.result(r);
+      }
     }
   } finally {
     interruption.detach();

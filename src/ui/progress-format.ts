@@ -39,6 +39,8 @@ export function plainProgressLine(s: ProgressSnapshot): string {
 
 /** The end of a watch in words: the summary on stdout for a success (it is the result), everything else on stderr. */
 export function printResultText(out: Output, r: WatchResult): void {
+  // Ctrl-C has its own one message for all volumes (how to resume), printed by the watch.
+  if (r.outcome === 'interrupted') return;
   if (r.outcome === 'success' || r.outcome === 'idle') {
     out.result(r.summary);
     for (const line of r.details) out.info(`  ${line}`);

@@ -141,6 +141,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
     expect(r.code).toBe(130);
     expect(r.stderr).toContain(`Stopped watching; the migration continues on the server. Resume with: volmig progress ${v.id} --watch\n`);
     expect(r.stderr).not.toMatch(ESC);
+    expect(r.stdout).toBe('');
 
     const again = await volmigRun(sandbox, ['migrate', v.id, 'sandbox@vendor#pool-a']);
     expect(again.code).toBe(5);

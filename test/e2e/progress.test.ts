@@ -83,6 +83,21 @@ describe('progress against the sandbox', () => {
     await waitFor('the migration to finish', async () => migstat(await getVolume(sandbox, id)) === 'success');
   });
 
+  it('--json and Ctrl-C: the last stdout line is an interrupted result with exit code 130', async () => {
+    const v = await createVolume(sandbox, { size: 5, name: 'pr-json-int' });
+    const to = host(v) === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
+    const id = await startMigration('pr-json-int', to);
+    const run = spawnVolmig(sandbox, ['progress', id, '--watch', '--interval', '0.1', '--json']);
+    await waitFor('a progress event', async () => run.stdout().includes('"event":"progress"'));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.at(-1)).toMatchObject({ event: 'result', volume_id: id, result: 'interrupted', exit_code: 130 });
+    expect(r.stderr).toContain(`Resume with: volmig progress ${id} --watch`);
+    await waitFor('the migration to finish', async () => migstat(await getVolume(sandbox, id)) === 'success', 20_000);
+  });
+
   it('usage: volumes or --all, and bad durations', async () => {
     expect((await volmigRun(sandbox, ['progress'])).stderr).toBe('Error: name at least one volume, or use --all\n');
     const bad = await volmigRun(sandbox, ['progress', 'x', '--watch', '--timeout', 'soon']);

@@ -119,6 +119,7 @@ describe('watchVolumes', () => {
     const s = await watchVolumes([{ volumeId: 'v1', kind: 'migration' }], { client, io, sink: recordingSink().sink, intervalMs: 1000, resumeCommand: 'volmig progress v1 --watch' });
     expect(s.exitCode).toBe(130);
     expect(s.interrupted).toBe(true);
+    expect(s.results.map((x) => [x.outcome, x.summary])).toEqual([['interrupted', 'Stopped watching vol-1.']]);
     expect(signals.listenerCount('SIGINT')).toBe(0);
     expect((io.stderr as ReturnType<typeof capture>).text).toBe(
       'Stopped watching; the migration continues on the server. Resume with: volmig progress v1 --watch\n',
