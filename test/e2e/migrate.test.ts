@@ -227,6 +227,30 @@ describe('pre-flight refusals against the sandbox (exit 5, nothing sent)', () =>
   });
 });
 
+describe('a replicated volume (state edited between two sandbox runs: the API has no call to replicate)', () => {
+  it('is refused by the pre-flight, exit 5', async () => {
+    const { mkdtemp, readFile, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'volmig-e2e-repl-'));
+    let own = await startE2eSandbox({ seed: 'demo', dataDir });
+    const v = await volumeByName(own, 'demo-lvm-1-1g');
+    await own.stop();
+    const statePath = join(dataDir, 'state.json');
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as { volumes: Record<string, { replication_status: string | null }> };
+    state.volumes[v.id]!.replication_status = 'enabled';
+    await writeFile(statePath, JSON.stringify(state));
+    own = await startE2eSandbox({ dataDir });
+    try {
+      const r = await volmigRun(own, ['migrate', v.id, 'sandbox@lvm-2#lvm-2']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toBe(`${REFUSED}volume demo-lvm-1-1g (${v.id}) is replicated (replication_status enabled); a replicated volume cannot migrate.\n`);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 async function sandboxLog(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   return readFile(sandbox.logPath, 'utf8');
