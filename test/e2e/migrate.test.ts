@@ -73,13 +73,15 @@ describe('migrate --wait against the sandbox: success', () => {
   });
 
   it('--force: the progress shows maintenance while running, the volume is available again after', async () => {
-    const v = await volumeByName(sandbox, 'demo-pool-b-1g');
-    const run = spawnVolmig(sandbox, ['migrate', 'demo-pool-b-1g', 'sandbox@lvm-1#lvm-1', '--force', '--wait', '--interval', '0.1']);
+    // About 4 s of copying, so the status read below happens while the volume is still locked.
+    const v = await createVolume(sandbox, { size: 4, name: 'e2e-force' });
+    const to = host(v) === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
+    const run = spawnVolmig(sandbox, ['migrate', 'e2e-force', to, '--force', '--wait', '--interval', '0.1']);
     await run.waitForStderr(/migrating \(maintenance\)/);
     expect((await getVolume(sandbox, v.id)).status).toBe('maintenance');
     const r = await run.done;
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/demo-pool-b-1g migrating \(maintenance\) \d+%/);
+    expect(r.stderr).toMatch(/e2e-force migrating \(maintenance\) \d+%/);
     expect((await getVolume(sandbox, v.id)).status).toBe('available');
   });
 
