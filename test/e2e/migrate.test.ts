@@ -129,7 +129,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
     const r = await volmigRun(sandbox, ['migrate', 'demo-pool-c-2g', 'sandbox@vendor-lite#pool-d', '--wait', '--interval', '0.1', '--stall-timeout', '0.5']);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/demo-pool-c-2g: no progress for 1s \(migrating\); the migration continues on the server\.\n/);
-    await waitFor('the migration to finish on the server', async () => migstat(await getVolume(sandbox, v.id)) === 'success');
+    expect(migstat(await getVolume(sandbox, v.id))).toMatch(/^(migrating|completing|success)$/);
   });
 
   it('Ctrl-C: exit 130 and the resume message; the migration goes on; a second migrate is refused as in flight', async () => {
