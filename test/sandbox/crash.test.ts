@@ -114,8 +114,12 @@ describe('crash safety (sandbox as a child process, kill -9 mid-copy, restart)',
     process.kill(ddPid, 'SIGSTOP');
     const during = await call(origin, 'GET', `/volumes/${id}`);
     expect(during.body.volume).toMatchObject({ status: 'maintenance', migration_status: 'migrating' });
+    // A stopped process whose process group is orphaned by its parent's death gets SIGHUP (and dies): let dd run
+    // while the sandbox is killed, then freeze the orphan again, alive and ready to resume writing.
+    process.kill(ddPid, 'SIGCONT');
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
+    process.kill(ddPid, 'SIGSTOP');
     expect(running(ddPid)).toBe(true);
     expect(existsSync(targetFile)).toBe(true);
 
