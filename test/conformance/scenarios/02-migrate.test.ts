@@ -159,10 +159,8 @@ describe(`migrations [${process.env.VOLMIG_TARGET ?? 'sandbox'}]`, () => {
       for (const x of all.body.volumes) if (x.name === vol.name && x.id !== vol.id) t.track(x.id);
     } else {
       expectExit(r, 1);
-      expect(r.stderr).toContain(
-        'The volume was attached while it migrated without --force: that aborts the migration of an unlocked volume. ' +
-          'Use --force to lock it (status maintenance) for the migration.',
-      );
+      expect(r.stderr).toContain('The volume was attached during the migration, which was not locked');
+      expect(r.stderr).toContain('Use --force to lock the volume (status maintenance) for the migration.');
       expect(r.stderr).toContain(`The volume is still on ${t.layout.hostA} (host unchanged).`);
       expect(hostOf(after)).toBe(t.layout.hostA);
       expect(migstat(after)).toBe('error');
