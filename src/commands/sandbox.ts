@@ -19,7 +19,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--phase-delay-ms <ms>', 'how long starting/creating/completing stay visible')
     .action((opts: Record<string, string | undefined>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
-        const { parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');
+        const { DataDirInUseError, parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');
         let options;
         try {
           options = parseSandboxFlags({
@@ -42,6 +42,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         try {
           return await runSandbox(options, { stdout: env.io.stdout, stderr: env.io.stderr, signals: env.io.signals });
         } catch (err) {
+          if (err instanceof DataDirInUseError) throw new UsageError(err.message, { hint: 'use another --data-dir, or stop that sandbox first' });
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
             throw new UnavailableError(`cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8776}: ${(err as Error).message}`);

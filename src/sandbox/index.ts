@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -143,6 +143,31 @@ function tidyAfterRestart(store: StateStore, storage: Storage, log: SandboxLog):
   }
 }
 
+/** Another live sandbox uses the data directory: two servers on one state file would corrupt it. */
+export class DataDirInUseError extends Error {}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `<data-dir>/sandbox.pid`; a pid file left by a crashed sandbox (dead pid) is taken over. */
+function claimDataDir(dataDir: string): () => void {
+  const pidFile = join(dataDir, 'sandbox.pid');
+  if (existsSync(pidFile)) {
+    const owner = Number(readFileSync(pidFile, 'utf8').trim());
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      throw new DataDirInUseError(`data directory ${dataDir} is in use by another sandbox (pid ${owner})`);
+    }
+  }
+  writeFileSync(pidFile, `${process.pid}\n`);
+  return () => rmSync(pidFile, { force: true });
+}
+
 /**
  * Starts a sandbox Block Storage API in this process. With the same `dataDir` a later start continues from the
  * saved state (migrations that were in flight end in `error`, their copies killed, their targets removed).
@@ -150,6 +175,16 @@ function tidyAfterRestart(store: StateStore, storage: Storage, log: SandboxLog):
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'volmig-sandbox-'))));
   mkdirSync(dataDir, { recursive: true });
+  const releaseDataDir = claimDataDir(dataDir);
+  try {
+    return await startIn(dataDir, options, releaseDataDir);
+  } catch (err) {
+    releaseDataDir();
+    throw err;
+  }
+}
+
+async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir: () => void): Promise<SandboxHandle> {
   const layout = options.layout ?? DEFAULT_LAYOUT;
   const reportIntervalSeconds = options.reportIntervalSeconds ?? 5;
   const phaseDelayMs = options.phaseDelayMs ?? 300;
@@ -213,6 +248,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await engine.stop('the sandbox was stopped while the migration was in flight');
         log.info('Sandbox stopped');
         await notifier.close();
+        releaseDataDir();
       })();
       return stopping;
     },

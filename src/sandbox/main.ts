@@ -3,7 +3,7 @@
  * process without the volmig CLI around it. Same flags and output as `volmig sandbox`.
  */
 import { parseArgs } from 'node:util';
-import { parseSandboxFlags, runSandbox, SandboxFlagError } from './run.js';
+import { DataDirInUseError, parseSandboxFlags, runSandbox, SandboxFlagError } from './run.js';
 
 async function mainEntry(argv: string[]): Promise<number> {
   let values: Record<string, string | undefined>;
@@ -47,7 +47,7 @@ async function mainEntry(argv: string[]): Promise<number> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`Error: ${message}\n`);
-    if (err instanceof SandboxFlagError) return 2;
+    if (err instanceof SandboxFlagError || err instanceof DataDirInUseError) return 2;
     const code = (err as { exitCode?: unknown }).exitCode;
     if (typeof code === 'number') return code;
     return (err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 6 : 1;

@@ -1,4 +1,5 @@
 import { startSandbox, type SandboxOptions } from './index.js';
+export { DataDirInUseError } from './index.js';
 
 /** Raw flag values as the CLI receives them (strings), before validation. */
 export interface SandboxFlags {

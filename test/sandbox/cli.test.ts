@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
 import { capture, runVolmig } from '../helpers/run.js';
-import { waitFor } from './helpers.js';
+import { startTestSandbox, waitFor } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'volmig-sandbox-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -53,6 +53,22 @@ describe('volmig sandbox', () => {
     const seed = await runVolmig(['sandbox', '--port', '0', '--seed', 'lots']);
     expect(seed.code).toBe(2);
     expect(seed.stderr).toBe("Error: invalid value for --seed: 'lots' (expected demo or none)\n");
+  });
+
+  it('refuses a data directory another live sandbox uses (exit 2), and takes over one left by a dead sandbox', async () => {
+    const busyDir = join(dataDir, 'shared');
+    const running = await startTestSandbox({ dataDir: busyDir, seed: 'none' });
+    try {
+      const r = await runVolmig(['sandbox', '--port', '0', '--data-dir', busyDir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.split('\n')[0]).toBe(`Error: data directory ${busyDir} is in use by another sandbox (pid ${process.pid})`);
+    } finally {
+      await running.stop();
+    }
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(busyDir, 'sandbox.pid'), '999999999\n');
+    const again = await startTestSandbox({ dataDir: busyDir, seed: 'none' });
+    await again.stop();
   });
 
   it('exits 6 with one line when the port is taken', async () => {
