@@ -71,6 +71,15 @@ describe('volmig sandbox', () => {
     await again.stop();
   });
 
+  it('refuses an unreadable --transport-url before listening, in one line, without the password', async () => {
+    const r = await runVolmig(['sandbox', '--port', '0', '--data-dir', join(dataDir, 'amqp'), '--transport-url', 'rabbit://guest:s3cret@127.0.0.1:99999/']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^Error: invalid transport URL/);
+    expect(r.stderr).not.toContain('s3cret');
+  });
+
   it('exits 6 with one line when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
