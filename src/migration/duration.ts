@@ -45,8 +45,8 @@ export function formatDuration(ms: number): string {
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-/** Bytes as GiB with one decimal (sizes in Cinder are whole GiB, progress is a share of them). */
-export function formatGiB(bytes: number): string {
+/** Bytes as a number of GiB with one decimal, no unit ("1.5"); src/ui/format.ts formatGiB is for sizes already in GiB. */
+export function formatBytesAsGiB(bytes: number): string {
   return (bytes / GIB).toFixed(1);
 }
 

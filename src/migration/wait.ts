@@ -3,7 +3,7 @@ import { CinderApiError } from '../api/errors.js';
 import { volumeHost, type Volume } from '../api/types.js';
 import { AuthError, ExitCode, VolmigError } from '../errors.js';
 import { nowFor, sleepFor, type Io } from '../io.js';
-import { formatClock, formatDuration, formatGiB, formatRate } from './duration.js';
+import { formatClock, formatDuration, formatBytesAsGiB, formatRate } from './duration.js';
 import { isInFlight, normalizedMigrationStatus, type MigrationBaseline } from './phases.js';
 import type { ProgressSink, WatchOutcome, WatchResult } from './progress.js';
 import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
@@ -439,7 +439,7 @@ function baseResult(w: Watched, outcome: WatchOutcome, exitCode: number, at: num
 function successResult(w: Watched, snap: ProgressSnapshot, at: number): WatchResult {
   const r = baseResult(w, 'success', ExitCode.OK, at);
   const name = displayName(w);
-  const size = `${formatGiB(snap.totalBytes)} GiB`;
+  const size = `${formatBytesAsGiB(snap.totalBytes)} GiB`;
   const took = formatClock(r.durationMs);
   const moved = snap.sourceHost !== null && snap.host !== null && snap.host !== snap.sourceHost;
   if (moved) {

@@ -1,4 +1,4 @@
-import { formatClock, formatGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
 import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, MoveState } from '../migration/evacuate.js';
 import type { Volume } from '../api/types.js';
 import { volumeHost } from '../api/types.js';
@@ -25,7 +25,7 @@ export const RESULT_WORDS: Record<MoveState['result'], string> = {
 export function aggregateText(a: AggregateProgress): string {
   const parts = [`${a.done}/${a.total} volumes`];
   if (a.failed) parts.push(`${a.failed} failed`);
-  parts.push(`${formatGiB(a.bytesDone)}/${formatGiB(a.totalBytes)} GiB`);
+  parts.push(`${formatBytesAsGiB(a.bytesDone)}/${formatBytesAsGiB(a.totalBytes)} GiB`);
   if (a.rateBytesPerSecond !== null && a.rateBytesPerSecond > 0) parts.push(formatRate(a.rateBytesPerSecond));
   if (a.etaMs !== null && a.done + a.failed < a.total) parts.push(`eta ${formatClock(a.etaMs)}`);
   parts.push(`elapsed ${formatClock(a.elapsedMs)}`);

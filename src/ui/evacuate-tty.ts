@@ -1,6 +1,6 @@
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
-import { formatClock, formatGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
 import type { Output } from './output.js';
 import { aggregateText, finishedLine, volumeLabel } from './evacuate-format.js';
 import { phaseLabel } from './progress-format.js';
@@ -132,6 +132,6 @@ export class TtyEvacuationRenderer implements EvacuationRenderer {
     const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled));
     const rate = snap.rateBytesPerSecond ? formatRate(snap.rateBytesPerSecond) : '-';
     const eta = snap.etaMs !== null ? formatClock(snap.etaMs) : '-';
-    return `    ${name} ${phase} ${bar} ${`${snap.percent}%`.padStart(4)} ${formatGiB(snap.bytesCopied)}/${formatGiB(snap.totalBytes)} GiB  ${rate}  eta ${eta}  elapsed ${elapsed}`;
+    return `    ${name} ${phase} ${bar} ${`${snap.percent}%`.padStart(4)} ${formatBytesAsGiB(snap.bytesCopied)}/${formatBytesAsGiB(snap.totalBytes)} GiB  ${rate}  eta ${eta}  elapsed ${elapsed}`;
   }
 }

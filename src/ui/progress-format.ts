@@ -1,5 +1,5 @@
 import type { ProgressSnapshot, WatchResult } from '../migration/progress.js';
-import { formatClock, formatGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
 import type { Output } from './output.js';
 
 /** The name a person recognises: the volume name, else its id. */
@@ -22,7 +22,7 @@ export function phaseLabel(s: ProgressSnapshot): string {
 export function plainProgressLine(s: ProgressSnapshot): string {
   const parts = [displayName(s), phaseLabel(s)];
   if (s.percent !== null && s.bytesCopied !== null) {
-    parts.push(`${s.percent}%`, `${formatGiB(Math.min(s.bytesCopied, s.percent === 100 ? s.totalBytes : s.bytesCopied))}/${formatGiB(s.totalBytes)} GiB`);
+    parts.push(`${s.percent}%`, `${formatBytesAsGiB(Math.min(s.bytesCopied, s.percent === 100 ? s.totalBytes : s.bytesCopied))}/${formatBytesAsGiB(s.totalBytes)} GiB`);
     // Rate and ETA describe the copy; once it is over (completing, success) they would only decay.
     if (s.phase === 'migrating') {
       if (s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0) parts.push(formatRate(s.rateBytesPerSecond));

@@ -1,7 +1,7 @@
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { Ora } from 'ora';
 import type { ProgressSink, ProgressSnapshot, WatchResult } from '../migration/progress.js';
-import { formatClock, formatGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
 import type { Output } from './output.js';
 import { displayName, phaseLabel, printResultText } from './progress-format.js';
 
@@ -187,7 +187,7 @@ export class TtyProgressSink implements ProgressSink {
     const copying = s.phase === 'migrating';
     const tail = [
       `${s.percent}%`.padStart(4),
-      `${formatGiB(s.bytesCopied)}/${formatGiB(s.totalBytes)} GiB`,
+      `${formatBytesAsGiB(s.bytesCopied)}/${formatBytesAsGiB(s.totalBytes)} GiB`,
       copying && s.rateBytesPerSecond !== null && s.rateBytesPerSecond > 0 ? formatRate(s.rateBytesPerSecond) : '-',
       `eta ${copying && s.etaMs !== null ? formatClock(s.etaMs) : '-'}`,
       `elapsed ${formatClock(s.elapsedMs)}`,
