@@ -27,23 +27,11 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         if ((host === undefined) === (cluster === undefined)) {
           throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME');
         }
-        const { parseDuration } = await import('../migration/duration.js');
+        const { waitDurations, requestDeps } = await import('./wait-wiring.js');
         const settings = await env.settings();
-        const timeout = (opts.timeout as string | undefined) ?? settings.timeout;
-        const stall = (opts.stallTimeout as string | undefined) ?? settings.stall_timeout;
-        const intervalMs = opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined;
-        const timeoutMs = timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined;
-        const stallTimeoutMs = stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined;
-
-        const client = await env.client();
-        const [{ migrateVolume }, { resolvePollIntervalMs }, { createProgressSink }, { journalHook }] = await Promise.all([
-          import('../migration/migrate.js'),
-          import('../migration/wait.js'),
-          import('../ui/progress-renderer.js'),
-          import('../migration/journal-hook.js'),
-        ]);
-        const { nowFor } = await import('../io.js');
-        const { volumeHost } = await import('../api/types.js');
+        const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings);
+        const deps = await requestDeps(env, settings, intervalMs);
+        const { migrateVolume } = await import('../migration/migrate.js');
         return migrateVolume(
           {
             volumeRef,
@@ -57,15 +45,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
             timeoutMs,
             stallTimeoutMs,
           },
-          {
-            client,
-            io: env.io,
-            out: env.out,
-            createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
-            resolveIntervalMs: (volume, destination) =>
-              resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume), destination]),
-            journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud),
-          },
+          deps,
         );
       }),
     );

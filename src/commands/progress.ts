@@ -21,14 +21,10 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
         const all = Boolean(opts.all);
         if (all && refs.length > 0) throw new UsageError('give volumes or --all, not both');
         if (!all && refs.length === 0) throw new UsageError('name at least one volume, or use --all');
-        const { parseDuration } = await import('../migration/duration.js');
+        const { waitDurations } = await import('./wait-wiring.js');
         const settings = await env.settings();
         const watch = Boolean(opts.watch);
-        const timeout = (opts.timeout as string | undefined) ?? (watch ? settings.timeout : undefined);
-        const stall = (opts.stallTimeout as string | undefined) ?? (watch ? settings.stall_timeout : undefined);
-        const explicitInterval = opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined;
-        const timeoutMs = timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined;
-        const stallTimeoutMs = stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined;
+        const { intervalMs: explicitInterval, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, watch);
 
         const client = await env.client();
         const run = await import('../migration/progress-run.js');

@@ -19,22 +19,11 @@ export function registerRetype(program: Command, ctx: CommandContext): void {
       ctx.action(cmd, async (env) => {
         const policy = String(opts.migrationPolicy);
         if (policy !== 'never' && policy !== 'on-demand') throw invalidOption('--migration-policy', policy, 'never or on-demand');
-        const { parseDuration } = await import('../migration/duration.js');
+        const { waitDurations, requestDeps } = await import('./wait-wiring.js');
         const settings = await env.settings();
-        const timeout = (opts.timeout as string | undefined) ?? settings.timeout;
-        const stall = (opts.stallTimeout as string | undefined) ?? settings.stall_timeout;
-        const intervalMs = opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined;
-        const timeoutMs = timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined;
-        const stallTimeoutMs = stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined;
-        const client = await env.client();
-        const [{ retypeVolume }, { resolvePollIntervalMs }, { createProgressSink }, { journalHook }, { nowFor }, { volumeHost }] = await Promise.all([
-          import('../migration/retype.js'),
-          import('../migration/wait.js'),
-          import('../ui/progress-renderer.js'),
-          import('../migration/journal-hook.js'),
-          import('../io.js'),
-          import('../api/types.js'),
-        ]);
+        const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings);
+        const deps = await requestDeps(env, settings, intervalMs);
+        const { retypeVolume } = await import('../migration/retype.js');
         return retypeVolume(
           {
             volumeRef,
@@ -46,14 +35,7 @@ export function registerRetype(program: Command, ctx: CommandContext): void {
             timeoutMs,
             stallTimeoutMs,
           },
-          {
-            client,
-            io: env.io,
-            out: env.out,
-            createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
-            resolveIntervalMs: (volume) => resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume)]),
-            journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud),
-          },
+          deps,
         );
       }),
     );

@@ -1,6 +1,7 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
 import type { Io } from '../io.js';
 import type { JournalHook } from './migrate.js';
+import type { WatchResult } from './progress.js';
 
 /** Records each request and its end in the local journal (src/migration/journal.ts); a failed write only warns. */
 export async function journalHook(io: Io, client: BlockStorageClient, cloudName: string | undefined): Promise<JournalHook> {
@@ -21,4 +22,10 @@ export async function journalHook(io: Io, client: BlockStorageClient, cloudName:
       ...(e.requestId !== undefined ? { request_id: e.requestId } : {}),
     });
   };
+}
+
+/** How a --wait ended, in the journal's terms: a stall is a timeout, a volume gone or idle leaves the end unknown. */
+export function journalEnd(r: WatchResult): { outcome: Parameters<JournalHook>[0]['outcome']; reason: string | undefined } {
+  const outcome = r.outcome === 'stalled' ? 'timeout' : r.outcome === 'gone' || r.outcome === 'idle' ? 'unknown' : r.outcome;
+  return { outcome, reason: r.outcome === 'success' ? undefined : r.summary };
 }

@@ -2,6 +2,7 @@ import type { BlockStorageClient } from '../api/block-storage.js';
 import { volumeHost, type Volume } from '../api/types.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
 import { nowFor, type Io } from '../io.js';
+import { journalEnd } from './journal-hook.js';
 import { isInFlight, normalizedMigrationStatus, type MigrationBaseline } from './phases.js';
 import { label, preflightMigration, type PreflightReport } from './preflight.js';
 import type { ProgressSink } from './progress.js';
@@ -179,8 +180,7 @@ export async function migrateVolume(opts: MigrateRequestOptions, deps: MigrateDe
       stallTimeoutMs: opts.stallTimeoutMs,
       resumeCommand: next,
       onResult: async (r) => {
-        const outcome = r.outcome === 'stalled' ? 'timeout' : r.outcome === 'gone' || r.outcome === 'idle' ? 'unknown' : r.outcome;
-        await deps.journal?.({ action: 'migrate', volume: volume ?? { id: volumeId }, sourceHost: baseline?.host ?? null, destination: r.destinationHost ?? destLabel, options: journalOptions, outcome, reason: r.outcome === 'success' ? undefined : r.summary });
+        await deps.journal?.({ action: 'migrate', volume: volume ?? { id: volumeId }, sourceHost: baseline?.host ?? null, destination: r.destinationHost ?? destLabel, options: journalOptions, ...journalEnd(r) });
       },
     },
   );

@@ -2,6 +2,7 @@ import type { BlockStorageClient } from '../api/block-storage.js';
 import { volumeHost, type Volume, type VolumeType } from '../api/types.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
 import { nowFor, type Io } from '../io.js';
+import { journalEnd } from './journal-hook.js';
 import type { JournalHook } from './migrate.js';
 import { IN_FLIGHT_STATUSES, normalizedMigrationStatus } from './phases.js';
 import { label, type CheckResult } from './preflight.js';
@@ -163,8 +164,7 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
       stallTimeoutMs: opts.stallTimeoutMs,
       resumeCommand: `volmig progress ${volume.id} --watch`,
       onResult: async (r) => {
-        const outcome = r.outcome === 'stalled' ? 'timeout' : r.outcome === 'gone' || r.outcome === 'idle' ? 'unknown' : r.outcome;
-        await deps.journal?.({ ...journalBase, outcome, reason: r.outcome === 'success' ? undefined : r.summary });
+        await deps.journal?.({ ...journalBase, ...journalEnd(r) });
       },
     },
   );

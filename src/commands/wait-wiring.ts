@@ -1,0 +1,62 @@
+// Not a command: the wiring shared by the commands that can wait (migrate, retype, progress), imported inside
+// their actions so that `--help` never loads it.
+import type { BlockStorageClient } from '../api/block-storage.js';
+import type { Volume } from '../api/types.js';
+import type { CommandEnv } from '../cli.js';
+import type { VolmigSettings } from '../config/settings.js';
+import type { JournalHook } from '../migration/migrate.js';
+import type { ProgressSink } from '../migration/progress.js';
+import type { Reporter } from '../migration/report.js';
+import type { Io } from '../io.js';
+
+export interface WaitDurations {
+  intervalMs?: number;
+  timeoutMs?: number;
+  stallTimeoutMs?: number;
+}
+
+/**
+ * --interval, --timeout and --stall-timeout in ms, checked in that order (a bad value is a usage error naming the
+ * flag). The two timeouts fall back to the settings file only when the command waits.
+ */
+export async function waitDurations(opts: Record<string, unknown>, settings: VolmigSettings, waits = true): Promise<WaitDurations> {
+  const { parseDuration } = await import('../migration/duration.js');
+  const timeout = (opts.timeout as string | undefined) ?? (waits ? settings.timeout : undefined);
+  const stall = (opts.stallTimeout as string | undefined) ?? (waits ? settings.stall_timeout : undefined);
+  return {
+    intervalMs: opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined,
+    timeoutMs: timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined,
+    stallTimeoutMs: stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined,
+  };
+}
+
+/** What migrateVolume and retypeVolume need besides the request itself. */
+export interface RequestDeps {
+  client: BlockStorageClient;
+  io: Io;
+  out: Reporter;
+  createSink: (volumes: number) => Promise<ProgressSink>;
+  /** --interval, else the settings file, else the smallest interval the source (and destination) pools report. */
+  resolveIntervalMs: (volume: Volume, destination?: string | null) => Promise<number>;
+  journal: JournalHook;
+}
+
+export async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs: number | undefined): Promise<RequestDeps> {
+  const client = await env.client();
+  const [{ resolvePollIntervalMs }, { createProgressSink }, { journalHook }, { nowFor }, { volumeHost }] = await Promise.all([
+    import('../migration/wait.js'),
+    import('../ui/progress-renderer.js'),
+    import('../migration/journal-hook.js'),
+    import('../io.js'),
+    import('../api/types.js'),
+  ]);
+  return {
+    client,
+    io: env.io,
+    out: env.out,
+    createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
+    resolveIntervalMs: (volume, destination = null) =>
+      resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume), destination]),
+    journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud),
+  };
+}
