@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseHost, type BackendConfig } from './layout.js';
 import type { Storage } from './backends.js';
 import type { SandboxLog } from './log.js';
-import { startDdCopy, startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
+import { sleepUnlessAborted, startDdCopy, startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
 import { apiTimestamp, type MigrationRecord, type StateStore, type VolumeRecord } from './state.js';
 import { volumePayload } from './views.js';
 import type { Notifier } from './notifications.js';
@@ -122,7 +122,7 @@ export class MigrationEngine {
 
   private async run(volumeId: string, rt: Running): Promise<void> {
     const { store, storage, log } = this.o;
-    await delay(this.o.phaseDelayMs, rt.abortController.signal);
+    await sleepUnlessAborted(this.o.phaseDelayMs, rt.abortController.signal);
     if (rt.aborted) return;
     const rec = this.state.migrations[volumeId]!;
     const volume = this.state.volumes[volumeId]!;
@@ -179,7 +179,7 @@ export class MigrationEngine {
     this.o.notifier.emit('volume.migrate.start', 'INFO', this.payload(volume, rec, { bytes_total: bytesTotal }), this.publisher(rec.sourceHost));
 
     if (targetId) {
-      await delay(this.o.phaseDelayMs / 2, rt.abortController.signal);
+      await sleepUnlessAborted(this.o.phaseDelayMs / 2, rt.abortController.signal);
       if (rt.aborted) return;
       store.update((s) => {
         const target = s.volumes[targetId];
@@ -247,7 +247,7 @@ export class MigrationEngine {
         volume.migration_status = 'completing';
         volume.updated_at = apiTimestamp();
       });
-      await delay(this.o.phaseDelayMs, rt.abortController.signal);
+      await sleepUnlessAborted(this.o.phaseDelayMs, rt.abortController.signal);
       if (rt.aborted) return;
       // The database swap: the source record takes the destination's host and data (name_id); the temporary record
       // goes. Real Cinder shows migration_status empty for a moment here, with the host already switched.
@@ -262,7 +262,7 @@ export class MigrationEngine {
         delete s.volumes[targetId!];
       });
       storage.removeFile(sourceFile);
-      await delay(this.o.phaseDelayMs, rt.abortController.signal);
+      await sleepUnlessAborted(this.o.phaseDelayMs, rt.abortController.signal);
       if (rt.aborted) return;
     } else {
       store.update(() => {
@@ -324,6 +324,18 @@ export class MigrationEngine {
     }
   }
 
+  private recordOutcome(volumeId: string, rec: MigrationRecord, result: 'success' | 'error', reason: string | null): void {
+    this.o.store.recordOutcome({
+      volumeId,
+      sourceHost: rec.sourceHost,
+      destinationHost: rec.destinationHost,
+      result,
+      reason,
+      startedAt: rec.startedAt,
+      finishedAt: apiTimestamp(),
+    });
+  }
+
   private succeed(volumeId: string): void {
     const rec = this.state.migrations[volumeId]!;
     const rt = this.running.get(volumeId);
@@ -334,15 +346,7 @@ export class MigrationEngine {
       v.migration_status = 'success';
       v.updated_at = apiTimestamp();
       delete s.migrations[volumeId];
-      this.o.store.recordOutcome({
-        volumeId,
-        sourceHost: rec.sourceHost,
-        destinationHost: rec.destinationHost,
-        result: 'success',
-        reason: null,
-        startedAt: rec.startedAt,
-        finishedAt: apiTimestamp(),
-      });
+      this.recordOutcome(volumeId, rec, 'success', null);
       return v;
     });
     this.o.log.info(`Migration of volume ${volumeId} completed: now on ${volume.host} (${rec.kind}, ${rec.bytesTotal} bytes)`);
@@ -377,15 +381,7 @@ export class MigrationEngine {
       const v = s.volumes[volumeId];
       if (rec.targetId) delete s.volumes[rec.targetId];
       delete s.migrations[volumeId];
-      this.o.store.recordOutcome({
-        volumeId,
-        sourceHost: rec.sourceHost,
-        destinationHost: rec.destinationHost,
-        result: 'error',
-        reason,
-        startedAt: rec.startedAt,
-        finishedAt: apiTimestamp(),
-      });
+      this.recordOutcome(volumeId, rec, 'error', reason);
       if (!v) return undefined;
       v.migration_status = 'error';
       this.releaseHeldStatus(v, rec);
@@ -472,19 +468,6 @@ function killOurCopy(pid: number, targetFile: string | null, log: SandboxLog): v
   } catch {
     /* already gone */
   }
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Per-backend limit on concurrent copies; a copy between two backends holds a slot on each. */

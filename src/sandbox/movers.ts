@@ -47,7 +47,8 @@ export function readFdPosition(pid: number, fd = 1): number | undefined {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when the signal aborts first: a stopped copy or migration never sits out its delay. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (ms <= 0 || signal.aborted) return resolve();
     const timer = setTimeout(done, ms);
@@ -119,7 +120,7 @@ export function startDdCopy(request: CopyRequest): CopyJob {
       await runDd(completed, length);
       completed += length;
       // Wait after every slice, the last included, so that the copy never runs faster than the rate.
-      if (rate) await sleep(started + (completed / rate) * 1000 - Date.now(), controller.signal);
+      if (rate) await sleepUnlessAborted(started + (completed / rate) * 1000 - Date.now(), controller.signal);
     }
     if (controller.signal.aborted) throw new CopyAbortedError();
   })();
@@ -166,7 +167,7 @@ export function startFileCopy(request: CopyRequest, mover = 'file-io'): CopyJob 
         if (bytesRead < length) chunk.fill(0, bytesRead);
         if (!isAllZero(chunk)) await dst.write(chunk, 0, length, position);
         position += length;
-        if (rate) await sleep(started + (position / rate) * 1000 - Date.now(), controller.signal);
+        if (rate) await sleepUnlessAborted(started + (position / rate) * 1000 - Date.now(), controller.signal);
       }
       await dst.sync();
       if (controller.signal.aborted) throw new CopyAbortedError();
