@@ -44,15 +44,8 @@ export interface ListVolumesOptions {
   limit?: number;
 }
 
-export interface RawListOptions {
-  migrationStatus?: string;
-  status?: string;
-  host?: string;
-  name?: string;
-  allProjects?: boolean;
-  showTargets?: boolean;
-  limit?: string;
-}
+/** The same options as commander hands them over: unchecked, `--limit` still text. */
+export type RawListOptions = Omit<ListVolumesOptions, 'limit'> & { limit?: string };
 
 /** Checks every option value; a bad one is a one-line usage error (exit 2) before any request is sent. */
 export function parseListOptions(raw: RawListOptions): ListVolumesOptions {

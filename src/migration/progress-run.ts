@@ -56,29 +56,14 @@ export async function watchProgress(
   options: ProgressRunOptions,
   createSink: (volumes: number) => Promise<ProgressSink>,
 ): Promise<WatchSummary> {
+  const { intervalMs, timeoutMs, stallTimeoutMs } = options;
   if (options.all) {
-    const sink = await createSink(2);
-    return watchAllMigrations({
-      client,
-      io,
-      sink,
-      intervalMs: options.intervalMs,
-      timeoutMs: options.timeoutMs,
-      stallTimeoutMs: options.stallTimeoutMs,
-    });
+    return watchAllMigrations({ client, io, sink: await createSink(2), intervalMs, timeoutMs, stallTimeoutMs });
   }
   const volumes = await Promise.all(options.refs.map((ref) => client.findVolume(ref, { allProjects: true })));
   const sink = await createSink(volumes.length);
   return watchVolumes(
     volumes.map((v) => ({ volumeId: v.id, name: v.name, kind: 'migration' as const })),
-    {
-      client,
-      io,
-      sink,
-      intervalMs: options.intervalMs,
-      timeoutMs: options.timeoutMs,
-      stallTimeoutMs: options.stallTimeoutMs,
-      resumeCommand: `volmig progress ${volumes.map((v) => v.id).join(' ')} --watch`,
-    },
+    { client, io, sink, intervalMs, timeoutMs, stallTimeoutMs, resumeCommand: `volmig progress ${volumes.map((v) => v.id).join(' ')} --watch` },
   );
 }
