@@ -1,9 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, EVACUATION_LAYOUT, spawnCli, startCloud, type TestCloud } from '../maintenance/sandbox-helpers.js';
+import { assertBuilt } from '../helpers/cli-process.js';
+import { EVACUATION_LAYOUT, startCloud, type TestCloud } from '../maintenance/sandbox-helpers.js';
 import type { Volume } from '../../src/api/types.js';
 
 let cloud: TestCloud | undefined;
-beforeAll(() => assertCliBuilt());
+beforeAll(() => assertBuilt());
 afterEach(async () => {
   await cloud?.stop();
   cloud = undefined;
@@ -15,7 +16,7 @@ describe('evacuate as a process (node bin/volmig.js) with a real SIGINT', () => 
     const vols: Volume[] = [];
     for (const [i, size] of [2, 2, 2].entries()) vols.push(await cloud.createVolume({ size, name: `p-${i + 1}` }));
     const args = ['evacuate', '--from', 'node@old', '--to', 'node@new#a', '--concurrency', '2', '--interval', '0.1', '--yes'];
-    const first = spawnCli(cloud.env, args);
+    const first = cloud.cli(args);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (await cloud.volumes()).filter((v) => v.migration_status === 'migrating').length < 2) {
       await new Promise((r) => setTimeout(r, 20));
@@ -27,7 +28,7 @@ describe('evacuate as a process (node bin/volmig.js) with a real SIGINT', () => 
     expect(r1.stderr).toMatch(/Still migrating on the server: \S+ \S+\n/);
     expect(r1.stderr).toMatch(/Evacuation interrupted: 0 of 3 moved, 2 still running on the server, 1 not started/);
 
-    const r2 = await spawnCli(cloud.env, args).done;
+    const r2 = await cloud.cli(args).done;
     expect(r2.code).toBe(0);
     expect(r2.stderr).toContain('Evacuation complete: 3 of 3 moved');
     for (const v of vols) expect((await cloud.volume(v.id))['os-vol-host-attr:host']).toBe('node@new#a');

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { ROOT, assertBuilt, getVolume, migstat, startE2eSandbox, volumeByName, waitFor } from '../migration/e2e-helpers.js';
+import { ROOT, assertBuilt } from '../helpers/cli-process.js';
+import { getVolume, migstat, startE2eSandbox, volumeByName, waitFor } from '../migration/e2e-helpers.js';
 
 // util-linux `script` gives volmig a real pseudo-terminal, and a ^C written to it is a real Ctrl-C (SIGINT from
 // the terminal to the foreground process), the way an operator stops watching.

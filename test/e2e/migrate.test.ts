@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
+import { assertBuilt } from '../helpers/cli-process.js';
 import {
   ESC,
   api,
-  assertBuilt,
   createVolume,
   getVolume,
   host,

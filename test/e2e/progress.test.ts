@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { ESC, assertBuilt, createVolume, getVolume, host, migstat, spawnVolmig, startE2eSandbox, volmigRun, volumeByName, waitFor } from '../migration/e2e-helpers.js';
+import { assertBuilt } from '../helpers/cli-process.js';
+import { ESC, createVolume, getVolume, host, migstat, spawnVolmig, startE2eSandbox, volmigRun, volumeByName, waitFor } from '../migration/e2e-helpers.js';
 
 let sandbox: SandboxHandle;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
-import { ESC, api, assertBuilt, createVolume, getVolume, host, startE2eSandbox, volmigRun } from '../migration/e2e-helpers.js';
+import { assertBuilt } from '../helpers/cli-process.js';
+import { ESC, api, createVolume, getVolume, host, startE2eSandbox, volmigRun } from '../migration/e2e-helpers.js';
 
 const ACCEPTED =
   'Your retype request has been received. Please check the volume status, migration status and the server log to see more information.';

@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/index.js';
 import type { SandboxLayout } from '../../src/sandbox/layout.js';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
 import type { Volume } from '../../src/api/types.js';
 import { capture, type CapturedStream } from '../helpers/run.js';
+import { sandboxAdminApi, spawnCli, type Spawned } from '../helpers/cli-process.js';
 
 export const MIB = 1024 * 1024;
 
@@ -23,6 +21,8 @@ export interface TestCloud {
   stateDir: string;
   env: Record<string, string>;
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** `node bin/volmig.js ...` (the built CLI, as users run it) against this cloud; pipes, so not a TTY. */
+  cli(args: string[]): Spawned;
   volume(id: string): Promise<Volume>;
   volumes(): Promise<Volume[]>;
   createVolume(spec: { size: number; name: string; volume_type?: string }): Promise<Volume>;
@@ -45,16 +45,7 @@ export async function startCloud(options: Partial<SandboxOptions> & { gibMiB?: n
     maxConcurrentCopies: 10,
     ...options,
   });
-  const base = sandbox.url.replace(/\/v3$/, '');
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await request(`${base}/v3/admin${path}`, {
-      method: method as 'GET',
-      headers: { 'x-auth-token': 'admin:admin', 'openstack-api-version': 'volume 3.72', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    return { status: res.statusCode, body: text ? JSON.parse(text) : null };
-  };
+  const api = (method: string, path: string, body?: unknown) => sandboxAdminApi(sandbox.url, method, path, body);
   const cloud: TestCloud = {
     sandbox,
     stateDir,
@@ -66,6 +57,7 @@ export async function startCloud(options: Partial<SandboxOptions> & { gibMiB?: n
       XDG_STATE_HOME: stateDir,
     },
     api,
+    cli: (args) => spawnCli(args, { cwd: stateDir, env: { HOME: stateDir, ...cloud.env } }),
     async volume(id) {
       const r = await api('GET', `/volumes/${id}`);
       if (r.status !== 200) throw new Error(`GET volume ${id}: ${r.status}`);
@@ -183,28 +175,3 @@ export function maxOverlap(spans: { start: number; end: number }[]): number {
 }
 
 export const ESC = '\u001b';
-
-/** `node bin/volmig.js ...` (the built CLI, as users run it) against a test cloud; pipes, so not a TTY. */
-export function spawnCli(cloudEnv: Record<string, string>, args: string[]) {
-  const root = new URL('../..', import.meta.url).pathname;
-  const child = spawn(process.execPath, [join(root, 'bin', 'volmig.js'), ...args], {
-    cwd: cloudEnv.XDG_STATE_HOME,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cloudEnv.XDG_STATE_HOME!, ...cloudEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done, stderr: () => stderr, stdout: () => stdout };
-}
-
-export function assertCliBuilt(): void {
-  const root = new URL('../..', import.meta.url).pathname;
-  if (!existsSync(join(root, 'dist', 'commands', 'evacuate.js'))) {
-    throw new Error('dist/ is missing or stale: run `npm run build` before the end-to-end tests (npm test does)');
-  }
-}

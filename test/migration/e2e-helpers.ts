@@ -1,20 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SandboxHandle, SandboxLayout, SandboxOptions } from '../../src/sandbox/index.js';
 import type { Volume } from '../../src/api/types.js';
-
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'volmig.js');
-
-/** The built CLI is what users run; `npm test` builds it first. */
-export function assertBuilt(): void {
-  if (!existsSync(join(ROOT, 'dist', 'commands', 'migrate.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` before the end-to-end tests (npm test does)');
-  }
-}
+import { sandboxAdminApi, spawnCli, type Run, type Spawned } from '../helpers/cli-process.js';
 
 /** The default layout plus a backend whose service is down and one that is disabled. */
 export async function e2eLayout(): Promise<SandboxLayout> {
@@ -46,30 +35,13 @@ export async function startE2eSandbox(options: SandboxOptions = {}): Promise<San
   });
 }
 
-export interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface Spawned {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  done: Promise<Run>;
-  /** Resolves once stderr matches. */
-  waitForStderr(re: RegExp, timeoutMs?: number): Promise<void>;
-}
-
 const STATE = mkdtempSync(join(tmpdir(), 'volmig-e2e-state-'));
 
 /** `node bin/volmig.js ...` against the sandbox with noauth, stdout/stderr piped (not a TTY). */
 export function spawnVolmig(sandbox: SandboxHandle, args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return spawnCli(args, {
     cwd: STATE,
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: STATE,
       XDG_STATE_HOME: STATE,
       OS_AUTH_TYPE: 'noauth',
@@ -78,34 +50,7 @@ export function spawnVolmig(sandbox: SandboxHandle, args: string[], env: Record<
       OS_USER_ID: 'admin',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-    for (const w of [...waiters]) {
-      if (!w.re.test(err)) continue;
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
-  });
-  const done = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })));
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    done,
-    waitForStderr(re, timeoutMs = 15_000) {
-      if (re.test(err)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`stderr never matched ${re}; got:\n${err}`)), timeoutMs);
-        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
-      });
-    },
-  };
 }
 
 export function volmigRun(sandbox: SandboxHandle, args: string[], env: Record<string, string> = {}): Promise<Run> {
@@ -113,14 +58,8 @@ export function volmigRun(sandbox: SandboxHandle, args: string[], env: Record<st
 }
 
 /** Direct API calls for setting the scene (noauth admin), not through volmig. */
-export async function api<T = unknown>(sandbox: SandboxHandle, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${sandbox.url}/admin${path}`, {
-    method,
-    headers: { 'X-Auth-Token': 'admin:admin', 'OpenStack-API-Version': 'volume 3.72', 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+export function api<T = unknown>(sandbox: SandboxHandle, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  return sandboxAdminApi<T>(sandbox.url, method, path, body);
 }
 
 export async function getVolume(sandbox: SandboxHandle, id: string): Promise<Volume> {
