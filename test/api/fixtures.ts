@@ -2,17 +2,12 @@ import type { Volume } from '../../src/api/types.js';
 import { resolveCloudConfig, type CloudConfig } from '../../src/config/cloud.js';
 import type { GlobalOptions } from '../../src/config/global-options.js';
 import type { Io } from '../../src/io.js';
+import { FAKE_CINDER_ROOT } from '../helpers/fake-cinder.js';
 
-export const CINDER = 'http://cinder.test:8776';
+export { NOAUTH_ENV } from '../helpers/fake-cinder.js';
+export const CINDER = FAKE_CINDER_ROOT;
 export const KEYSTONE = 'http://keystone.test:5000';
 export const PROJECT = '0c5f5a3b8f7d4c8e9a1b2c3d4e5f6a7b';
-
-export const NOAUTH_ENV = {
-  OS_AUTH_TYPE: 'noauth',
-  OS_ENDPOINT: `${CINDER}/v3`,
-  OS_PROJECT_ID: 'admin',
-  OS_USER_ID: 'admin',
-};
 
 export function cloudFromEnv(io: Io, globals: GlobalOptions = {}): Promise<CloudConfig> {
   return resolveCloudConfig(globals, io, {});

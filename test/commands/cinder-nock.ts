@@ -1,7 +1,7 @@
 import { getGlobalDispatcher } from 'undici';
 import { expect, test } from 'vitest';
-import { nock, useNock } from '../helpers/nock.js';
-import { API, ENDPOINT_ROOT, NOAUTH_ENV, VERSIONS_DOCUMENT } from './fixtures.js';
+import { nock, useNock, versionsDocument } from '../helpers/nock.js';
+import { API, ENDPOINT_ROOT, NOAUTH_ENV } from './fixtures.js';
 import { runVolmig, type RunOptions, type RunResult } from '../helpers/run.js';
 
 /**
@@ -15,9 +15,9 @@ export function useCinderNock(): void {
   });
 }
 
-/** The versions document read once per run (GET / answers 300), then the API under /v3/admin. */
+/** The versions document read once per run (GET / answers 300, here advertising the sandbox's 3.72), then the API under /v3/admin. */
 export function cinderApi(): nock.Scope {
-  nock(ENDPOINT_ROOT).get('/').reply(300, VERSIONS_DOCUMENT);
+  nock(ENDPOINT_ROOT).get('/').reply(300, versionsDocument('3.72', '3.0', ENDPOINT_ROOT));
   return nock(API);
 }
 

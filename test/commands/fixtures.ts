@@ -1,30 +1,9 @@
 import type { Pool, Volume } from '../../src/api/types.js';
+import { FAKE_CINDER_ROOT } from '../helpers/fake-cinder.js';
 
-export const ENDPOINT_ROOT = 'http://cinder.test:8776';
+export { NOAUTH_ENV } from '../helpers/fake-cinder.js';
+export const ENDPOINT_ROOT = FAKE_CINDER_ROOT;
 export const API = `${ENDPOINT_ROOT}/v3/admin`;
-
-/** Environment for in-process runs: noauth against a fake endpoint that nock answers. */
-export const NOAUTH_ENV = {
-  OS_AUTH_TYPE: 'noauth',
-  OS_ENDPOINT: `${ENDPOINT_ROOT}/v3`,
-  OS_PROJECT_ID: 'admin',
-  OS_USER_ID: 'admin',
-};
-
-/** GET / as real Cinder answers it (HTTP 300), here advertising the sandbox's 3.72. */
-export const VERSIONS_DOCUMENT = {
-  versions: [
-    {
-      id: 'v3.0',
-      status: 'CURRENT',
-      version: '3.72',
-      min_version: '3.0',
-      updated: '2022-08-31T00:00:00Z',
-      links: [{ rel: 'self', href: `${ENDPOINT_ROOT}/v3/` }],
-      'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
-    },
-  ],
-};
 
 /** A volume shaped like GET /v3/admin/volumes/{id} from Cinder 21.3 as admin (transcript section B). */
 export function volume(overrides: Partial<Volume> & { id: string }): Volume {

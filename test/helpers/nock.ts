@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Io } from '../../src/io.js';
 import { capture, type CapturedStream } from './run.js';
+import { FAKE_CINDER_ROOT } from './fake-cinder.js';
 
 export { nock };
 
@@ -51,7 +52,7 @@ export function testIo(options: { env?: Record<string, string | undefined>; cwd?
 }
 
 /** The versions document real Cinder 21.3 answers on `GET /` with HTTP 300 (transcripts/transcript.txt, section A). */
-export function versionsDocument(max: string, min = '3.0', host = 'http://cinder.test:8776') {
+export function versionsDocument(max: string, min = '3.0', host = FAKE_CINDER_ROOT) {
   return {
     versions: [
       {
