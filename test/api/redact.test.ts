@@ -9,6 +9,15 @@ useNock();
 
 const VOL = '70629f0c-4fed-442b-925c-50e1c3515330';
 const PASSWORD = 'pw-Very-S3cret-9';
+/** Password authentication against Keystone, the secret every redaction test must never see printed. */
+const PASSWORD_ENV = {
+  OS_AUTH_URL: `${KEYSTONE}/v3`,
+  OS_USERNAME: 'admin',
+  OS_PASSWORD: PASSWORD,
+  OS_PROJECT_NAME: 'admin',
+  OS_USER_DOMAIN_NAME: 'Default',
+  OS_PROJECT_DOMAIN_NAME: 'Default',
+};
 const TOKEN_1 = 'gAAAAABtoken-number-one-0123456789';
 const TOKEN_2 = 'gAAAAABtoken-number-two-9876543210';
 const AC_SECRET = 'appcred-secret-Zx81-qq';
@@ -25,16 +34,7 @@ describe('--debug lines', () => {
     nock(CINDER).post(`/v3/${PROJECT}/volumes/${VOL}/action`).reply(401, { error: { code: 401, message: 'expired' } });
     nock(KEYSTONE).post('/v3/auth/tokens').reply(201, tokenBody(), { 'X-Subject-Token': TOKEN_2 });
     nock(CINDER).post(`/v3/${PROJECT}/volumes/${VOL}/action`).reply(202, '', { 'x-openstack-request-id': 'req-a4088782' });
-    const io = testIo({
-      env: {
-        OS_AUTH_URL: `${KEYSTONE}/v3`,
-        OS_USERNAME: 'admin',
-        OS_PASSWORD: PASSWORD,
-        OS_PROJECT_NAME: 'admin',
-        OS_USER_DOMAIN_NAME: 'Default',
-        OS_PROJECT_DOMAIN_NAME: 'Default',
-      },
-    });
+    const io = testIo({ env: PASSWORD_ENV });
     const { lines, debug } = debugLines();
     const client = await connect(await cloudFromEnv(io), io, { debug });
     await client.migrateVolume(VOL, { host: 'realcinder@ceph-b#ceph-b' });
@@ -104,16 +104,7 @@ describe('volmig --debug end to end', () => {
       .get(`/v3/${PROJECT}/scheduler-stats/get_pools`)
       .query({ detail: 'true' })
       .reply(200, { pools: [{ name: 'realcinder@ceph-a#ceph-a', capabilities: { volume_backend_name: 'ceph-a' } }] }, { 'x-openstack-request-id': 'req-p1' });
-    const result = await runVolmig(['pools', '--debug'], {
-      env: {
-        OS_AUTH_URL: `${KEYSTONE}/v3`,
-        OS_USERNAME: 'admin',
-        OS_PASSWORD: PASSWORD,
-        OS_PROJECT_NAME: 'admin',
-        OS_USER_DOMAIN_NAME: 'Default',
-        OS_PROJECT_DOMAIN_NAME: 'Default',
-      },
-    });
+    const result = await runVolmig(['pools', '--debug'], { env: PASSWORD_ENV });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('realcinder@ceph-a#ceph-a');
     for (const secret of [PASSWORD, TOKEN_1]) {
