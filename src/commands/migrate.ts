@@ -27,10 +27,8 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         if ((host === undefined) === (cluster === undefined)) {
           throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME');
         }
-        const { waitDurations, requestDeps } = await import('./wait-wiring.js');
-        const settings = await env.settings();
-        const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings);
-        const deps = await requestDeps(env, settings, intervalMs);
+        const { requestWiring } = await import('./wait-wiring.js');
+        const { deps, timeoutMs, stallTimeoutMs } = await requestWiring(env, opts);
         const { migrateVolume } = await import('../migration/migrate.js');
         return migrateVolume(
           {

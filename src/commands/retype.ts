@@ -19,10 +19,8 @@ export function registerRetype(program: Command, ctx: CommandContext): void {
       ctx.action(cmd, async (env) => {
         const policy = String(opts.migrationPolicy);
         if (policy !== 'never' && policy !== 'on-demand') throw invalidOption('--migration-policy', policy, 'never or on-demand');
-        const { waitDurations, requestDeps } = await import('./wait-wiring.js');
-        const settings = await env.settings();
-        const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings);
-        const deps = await requestDeps(env, settings, intervalMs);
+        const { requestWiring } = await import('./wait-wiring.js');
+        const { deps, timeoutMs, stallTimeoutMs } = await requestWiring(env, opts);
         const { retypeVolume } = await import('../migration/retype.js');
         return retypeVolume(
           {

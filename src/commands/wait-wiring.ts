@@ -41,7 +41,17 @@ export interface RequestDeps {
   journal: JournalHook;
 }
 
-export async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs: number | undefined): Promise<RequestDeps> {
+/**
+ * The wiring `migrate` and `retype` share: settings, the wait flags (checked before any request), the client, the
+ * progress display, the poll interval and the journal.
+ */
+export async function requestWiring(env: CommandEnv, opts: Record<string, unknown>): Promise<{ deps: RequestDeps; timeoutMs?: number; stallTimeoutMs?: number }> {
+  const settings = await env.settings();
+  const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings);
+  return { deps: await requestDeps(env, settings, intervalMs), timeoutMs, stallTimeoutMs };
+}
+
+async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs: number | undefined): Promise<RequestDeps> {
   const client = await env.client();
   const [{ resolvePollIntervalMs }, { createProgressSink }, { journalHook }, { nowFor }, { volumeHost }] = await Promise.all([
     import('../migration/wait.js'),
