@@ -1,3 +1,4 @@
+import { parseDuration } from '../migration/duration.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { VolmigSettings } from './settings.js';
@@ -16,14 +17,20 @@ export const SETTINGS_SEARCH_PLACES = [
   'volmig.config.mjs',
 ];
 
-const DURATION = /^\d+(\.\d+)?(ms|s|m|h|d)?$/;
-
 type Check = (value: unknown) => string | undefined;
 
 const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number');
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'a non-empty string');
-const duration: Check = (v) =>
-  typeof v === 'string' && DURATION.test(v.trim()) ? undefined : 'a duration such as "90s", "30m" or "1h"';
+// The same parser as --timeout/--stall-timeout, so a value the file accepts is one the flags accept too.
+const duration: Check = (v) => {
+  if (typeof v !== 'string') return 'a duration such as "90s", "30m" or "1h"';
+  try {
+    parseDuration(v);
+    return undefined;
+  } catch {
+    return 'a duration such as "90s", "30m" or "1h"';
+  }
+};
 
 const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> = {
   cloud: nonEmptyString,

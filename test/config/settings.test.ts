@@ -94,10 +94,18 @@ describe('loadSettings', () => {
     ['connect_timeout', '-1', 'a positive number, not -1'],
     ['output', '"xml"', '"table" or "json", not "xml"'],
     ['timeout', '"soon"', 'a duration such as "90s", "30m" or "1h", not "soon"'],
+    ['stall_timeout', '"0s"', 'a duration such as "90s", "30m" or "1h", not "0s"'],
     ['cloud', '42', 'a non-empty string, not 42'],
   ])('a wrong type for %s is a usage error naming the file and the key', async (key, value, expected) => {
     const file = await write(join(cwd, '.volmigrc.json'), `{"${key}": ${value}}`);
     await expect(loadSettings(io())).rejects.toThrow(`${file}: setting '${key}' must be ${expected}`);
+  });
+
+  it('accepts every duration form the --timeout flag accepts', async () => {
+    await write(join(cwd, '.volmigrc.json'), '{"timeout": "1h30m", "stall_timeout": "45"}');
+    const settings = await loadSettings(io());
+    expect(settings.timeout).toBe('1h30m');
+    expect(settings.stall_timeout).toBe('45');
   });
 
   it('a syntax error names the file', async () => {
