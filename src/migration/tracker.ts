@@ -33,7 +33,7 @@ export interface ProgressSnapshot {
   phase: MigrationPhase;
   status: string;
   migrationStatus: string | null;
-  /** Percent to display: monotonic, at most 99 until success, 100 on success; null when indeterminate. */
+  /** Percent to display: monotonic, at most 99 until success, 100 on success; null when the server never gave one. */
   percent: number | null;
   /** The server gives no numeric progress for this migration (driver-assisted, or upstream Cinder). */
   indeterminate: boolean;
@@ -119,13 +119,16 @@ export class MigrationTracker {
     if (serverPercent !== null && (phase === 'migrating' || phase === 'starting' || phase === 'completing')) {
       this.maxPercent = Math.max(this.maxPercent ?? 0, serverPercent);
     }
-    if (phase === 'success') this.maxPercent = 100;
+    // A server that never gave a number (upstream Cinder, driver-assisted copies) gets no percentage at the
+    // end either: "success" says it all, and a 100% would be volmig's invention.
+    const sawNumeric = this.maxPercent !== null;
+    if (phase === 'success' && sawNumeric) this.maxPercent = 100;
 
     if (this.maxPercent !== null && phase !== 'success') this.sampleRate(at, (totalBytes * this.maxPercent) / 100);
 
     const indeterminate = this.maxPercent === null;
     let percent: number | null = null;
-    if (phase === 'success') percent = 100;
+    if (phase === 'success') percent = sawNumeric ? 100 : null;
     else if (this.maxPercent !== null) percent = Math.min(99, Math.floor(this.maxPercent));
     const bytesCopied = this.maxPercent === null ? null : (totalBytes * this.maxPercent) / 100;
 
@@ -159,7 +162,7 @@ export class MigrationTracker {
       status: volume.status,
       migrationStatus: normalizedMigrationStatus(volume),
       percent,
-      indeterminate: indeterminate && phase !== 'success',
+      indeterminate,
       serverProgress: typeof volume.migration_progress === 'string' ? volume.migration_progress : null,
       bytesCopied: phase === 'success' ? totalBytes : bytesCopied,
       totalBytes,

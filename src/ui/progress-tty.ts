@@ -181,8 +181,10 @@ export class TtyProgressSink implements ProgressSink {
     if (s.percent === null || s.bytesCopied === null) {
       const spin = mark ?? SPINNER_FRAMES[this.frame]!;
       const elapsed = ` elapsed ${formatClock(s.elapsedMs)}`;
-      const fits = head.length + 'progress indeterminate'.length + elapsed.length <= columns;
-      return `${spin}${head.slice(1)}${c.dim('progress indeterminate')}${fits ? elapsed : ''}`;
+      // Once the migration has ended the phase word is the whole story: no "indeterminate" beside "success".
+      const word = s.phase === 'success' || s.phase === 'error' ? '' : 'progress indeterminate';
+      const fits = head.length + word.length + elapsed.length <= columns;
+      return `${spin}${head.slice(1)}${c.dim(word)}${fits ? elapsed : ''}`;
     }
     const copying = s.phase === 'migrating';
     const tail = [

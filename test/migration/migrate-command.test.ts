@@ -393,7 +393,7 @@ describe('migrate --wait', () => {
     const r = await run();
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
-      `${ACCEPTED}\nmig-vol migrating progress indeterminate elapsed 0:00\nmig-vol completing progress indeterminate elapsed 0:02\nmig-vol success 100% 1.0/1.0 GiB\n`,
+      `${ACCEPTED}\nmig-vol migrating progress indeterminate elapsed 0:00\nmig-vol completing progress indeterminate elapsed 0:02\nmig-vol success elapsed 0:06\n`,
     );
     expect(r.stdout).toMatch(new RegExp(`^mig-vol: migrated ${SRC} → ${DST} \\(1\\.0 GiB in 0:06`));
   });

@@ -71,8 +71,23 @@ describe('MigrationTracker: percent', () => {
       [null, true, null, null],
     ]);
     expect(snaps[2]!.serverProgress).toBe('in progress');
-    expect(snaps[3]!.percent).toBe(100);
-    expect(snaps[3]!.indeterminate).toBe(false);
+    // The server never gave a number, so the end gives none either (no invented 100%).
+    expect(snaps[3]!.percent).toBeNull();
+    expect(snaps[3]!.indeterminate).toBe(true);
+  });
+
+  it('ends at 100% when the server did report numeric progress', () => {
+    const { snaps } = run(
+      [
+        [1, vol({ migstat: 'migrating', progress: '40' })],
+        [2, vol({ migstat: 'success', host: DST })],
+      ],
+      { baseline: acceptedFromNone },
+    );
+    expect(snaps.map((s) => [s.percent, s.indeterminate])).toEqual([
+      [40, false],
+      [100, false],
+    ]);
   });
 
   it('accepts "0" as a real 0% when the server says so', () => {
@@ -170,7 +185,7 @@ describe('MigrationTracker: phases', () => {
       baseline: { host: SRC, migrationStatus: 'success', updatedAt: 'a' },
     });
     expect(snaps[0]!.phase).toBe('success');
-    expect(snaps[0]!.percent).toBe(100);
+    expect(snaps[0]!.percent).toBeNull();
   });
 
   it('does not take the previous success on the same host for this migration (pending)', () => {
@@ -202,7 +217,8 @@ describe('MigrationTracker: phases', () => {
       { baseline: { host: SRC, migrationStatus: 'error', updatedAt: 'T0' } },
     );
     expect(snaps.map((s) => s.phase)).toEqual(['pending', 'starting', 'migrating', 'success']);
-    expect(snaps.map((s) => s.indeterminate)).toEqual([true, true, true, false]);
+    expect(snaps.map((s) => s.indeterminate)).toEqual([true, true, true, true]);
+    expect(snaps.map((s) => s.percent)).toEqual([null, null, null, null]);
   });
 
   it('without a baseline, a volume with nothing in flight is idle with its last result', () => {
