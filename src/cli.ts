@@ -48,6 +48,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s),
+      // Help is wrapped to the terminal, or to 80 columns when piped, so `volmig help migrate | less` reads well.
+      getOutHelpWidth: () => io.stdout.columns || 80,
+      getErrHelpWidth: () => io.stderr.columns || 80,
     });
   addGlobalOptions(program);
 
