@@ -11,35 +11,10 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib/common.sh"
+. "$HERE/../../lib/rabbit-node.sh"
 R=$BASE/rabbitmq
 T0=$(now_s)
-mkdir -p $R/mnesia $R/log
-[ -f $R/.erlang.cookie ] || { head -c 20 /dev/urandom | md5sum | cut -c1-20 > $R/.erlang.cookie; chmod 400 $R/.erlang.cookie; }
-cat > $R/rabbitmq.conf <<CONF
-listeners.tcp.default = 127.0.0.1:5672
-loopback_users.guest = true
-log.file.level = info
-CONF
-cat > $R/rabbitmq-env.conf <<CONF
-NODENAME=rabbit@localhost
-NODE_IP_ADDRESS=127.0.0.1
-NODE_PORT=5672
-DIST_PORT=25672
-CONFIG_FILE=$R/rabbitmq.conf
-MNESIA_BASE=$R/mnesia
-LOG_BASE=$R/log
-ENABLED_PLUGINS_FILE=$R/enabled_plugins
-SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-CONF
-echo '[].' > $R/enabled_plugins
-cat > $R/env.sh <<CONF
-export HOME=$R
-export RABBITMQ_CONF_ENV_FILE=$R/rabbitmq-env.conf
-export RABBITMQ_NODENAME=rabbit@localhost
-export ERL_EPMD_ADDRESS=127.0.0.1
-export PATH=/usr/lib/rabbitmq/bin:\$PATH
-CONF
+write_rabbit_node_conf $R rabbit@localhost 5672 25672
 . $R/env.sh
 nohup epmd -address 127.0.0.1 > $R/log/epmd.stdout 2>&1 &
 echo $! > $PIDS/epmd.pid

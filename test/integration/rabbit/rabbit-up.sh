@@ -7,6 +7,7 @@
 # reused; the private vhost keeps the test's messages out of its notifications.* queues.
 # Exit codes: 0 ready; 3 cannot install (not root / no apt); 4 broker did not start. Messages go to stderr.
 set -euo pipefail
+. "$(cd "$(dirname "$0")" && pwd)/../../lib/rabbit-node.sh"
 STATE=${VOLMIG_RABBIT_DIR:-/tmp/volmig-rabbit}
 REALCINDER=${REALCINDER_DIR:-/tmp/realcinder}
 VHOST=volmig-test
@@ -86,33 +87,7 @@ PORT=5672
 while port_busy $PORT; do PORT=$((PORT + 1)); [ $PORT -lt 5700 ] || { say "no free AMQP port in 5672-5699"; exit 4; }; done
 DIST=25673
 while port_busy $DIST; do DIST=$((DIST + 1)); [ $DIST -lt 25700 ] || { say "no free Erlang distribution port"; exit 4; }; done
-mkdir -p $R/mnesia $R/log
-[ -f $R/.erlang.cookie ] || { head -c 20 /dev/urandom | md5sum | cut -c1-20 > $R/.erlang.cookie; chmod 400 $R/.erlang.cookie; }
-cat > $R/rabbitmq.conf <<CONF
-listeners.tcp.default = 127.0.0.1:$PORT
-loopback_users.guest = true
-log.file.level = info
-CONF
-cat > $R/rabbitmq-env.conf <<CONF
-NODENAME=$NODE
-NODE_IP_ADDRESS=127.0.0.1
-NODE_PORT=$PORT
-DIST_PORT=$DIST
-CONFIG_FILE=$R/rabbitmq.conf
-MNESIA_BASE=$R/mnesia
-LOG_BASE=$R/log
-ENABLED_PLUGINS_FILE=$R/enabled_plugins
-SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
-CONF
-echo '[].' > $R/enabled_plugins
-cat > $R/env.sh <<CONF
-export HOME=$R
-export RABBITMQ_CONF_ENV_FILE=$R/rabbitmq-env.conf
-export RABBITMQ_NODENAME=$NODE
-export ERL_EPMD_ADDRESS=127.0.0.1
-export PATH=/usr/lib/rabbitmq/bin:\$PATH
-CONF
+write_rabbit_node_conf $R $NODE $PORT $DIST
 . $R/env.sh
 if ! epmd -names >/dev/null 2>&1; then
   # In the foreground so that we own its PID (rabbit-down.sh stops it only if no other node uses it).
