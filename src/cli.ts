@@ -1,33 +1,12 @@
-import type { Command } from 'commander';
-import { ExitCode, VolmigError, ReportedError, UsageError } from './errors.js';
+import { ExitCode, VolmigError, ReportedError } from './errors.js';
 import type { Io } from './io.js';
 import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
-import type { Output } from './ui/output.js';
 import type { BlockStorageClient } from './api/block-storage.js';
 import type { VolmigSettings } from './config/settings.js';
 import { COMMANDS } from './commands/index.js';
+import type { CommandContext, CommandEnv } from './commands/context.js';
 
 export { processIo } from './io.js';
-
-/**
- * What a command action gets: the injected io, the merged global options, an Output, and lazily built
- * settings and client (so `--help` and `completion` never load undici or read config files).
- */
-export interface CommandEnv {
-  io: Io;
-  globals: GlobalOptions;
-  out: Output;
-  settings(): Promise<VolmigSettings>;
-  client(): Promise<BlockStorageClient>;
-}
-
-export type CommandAction = (env: CommandEnv) => Promise<number | void>;
-
-export interface CommandContext {
-  io: Io;
-  /** Wraps an action: builds the env from the command's merged options, records the exit code. */
-  action(cmd: Command, run: CommandAction): Promise<void>;
-}
 
 /** Commands that work without volmig's settings file: a broken one must not stop them. */
 const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox']);
@@ -133,9 +112,4 @@ async function readVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-/** For commands: a usage error for a bad option value (exit 2), in one line. */
-export function invalidOption(flag: string, value: string, allowed: string): UsageError {
-  return new UsageError(`invalid value for ${flag}: '${value}' (expected ${allowed})`);
 }

@@ -1,4 +1,4 @@
-import type { Pool, Service, Snapshot, Volume, VolumeType } from './types.js';
+import type { Pool, Service, Snapshot, Volume, VolumeType } from '../model/cinder.js';
 
 /**
  * What the rest of volmig may ask of a Block Storage v3 endpoint. Implemented on undici by CinderClient

@@ -13,8 +13,8 @@ import { AmbiguousVolumeError, CinderApiError, RequestOutcomeUnknownError, parse
 import { header, type HttpResponse, type HttpTransport } from './http.js';
 import { compareMicroversions } from './microversion.js';
 import { rebaseLink } from './endpoint.js';
-import type { Link, Pool, Service, Snapshot, Volume, VolumeType } from './types.js';
-import { isMigrationTarget } from './types.js';
+import type { Link, Pool, Service, Snapshot, Volume, VolumeType } from '../model/cinder.js';
+import { isMigrationTarget } from '../model/cinder.js';
 
 export interface CinderClientOptions {
   transport: HttpTransport;

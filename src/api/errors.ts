@@ -1,6 +1,6 @@
 import { ExitCode, VolmigError, type ExitCode as ExitCodeValue } from '../errors.js';
-import type { Volume } from './types.js';
-import { volumeHost } from './types.js';
+import type { Volume } from '../model/cinder.js';
+import { volumeHost } from '../model/cinder.js';
 
 /** 401/403 → 4, 404 → 3, other 4xx → 5, 5xx → 6 (the documented exit-code table). */
 export function exitCodeForStatus(status: number): ExitCodeValue {

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { HttpTransport } from './http.js';
-import type { VersionInfo } from './types.js';
-import { VOLMIG_MAX_MICROVERSION } from './types.js';
+import type { VersionInfo } from '../model/cinder.js';
+import { VOLMIG_MAX_MICROVERSION } from '../model/cinder.js';
 
 export type Microversion = readonly [major: number, minor: number];
 

@@ -1,5 +1,5 @@
 import type { Command, Option as CommanderOption } from 'commander';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './context.js';
 
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -15,7 +15,7 @@ export function registerCompletion(program: Command, ctx: CommandContext): void 
     .action((shell: string, _opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {
-          const { invalidOption } = await import('../cli.js');
+          const { invalidOption } = await import('./context.js');
           throw invalidOption('<shell>', shell, COMPLETION_SHELLS.join(', '));
         }
         const { RootCommand } = await import('@bomb.sh/tab');
@@ -59,7 +59,7 @@ function captureConsoleLog(run: () => void): string {
 /** Values offered after an option, keyed by its long name. */
 async function optionValues(): Promise<Record<string, readonly string[]>> {
   const { VOLUME_STATUSES } = await import('../migration/list.js');
-  const { MIGRATION_STATUSES } = await import('../api/types.js');
+  const { MIGRATION_STATUSES } = await import('../model/cinder.js');
   return {
     'migration-status': MIGRATION_STATUSES,
     status: VOLUME_STATUSES,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext, CommandEnv } from '../cli.js';
+import type { CommandContext, CommandEnv } from './context.js';
 import type { EvacuateCliOptions } from '../migration/evacuate.js';
 
 export function registerEvacuate(program: Command, ctx: CommandContext): void {

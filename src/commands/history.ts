@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './context.js';
 
 export function registerHistory(program: Command, ctx: CommandContext): void {
   program

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import type { CommandContext } from '../cli.js';
+import type { RegisterCommand } from './context.js';
 import { registerList } from './list.js';
 import { registerShow } from './show.js';
 import { registerPools } from './pools.js';
@@ -12,8 +11,6 @@ import { registerHistory } from './history.js';
 import { registerSandbox } from './sandbox.js';
 import { registerSmoke } from './smoke.js';
 import { registerRecover } from './recover.js';
-
-export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 /**
  * Every command, in help order. Each module only declares its options; heavy modules are imported inside

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './context.js';
 import { UsageError } from '../errors.js';
 
 export function registerProgress(program: Command, ctx: CommandContext): void {
@@ -45,7 +45,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
         }
         const { resolvePollIntervalMs } = await import('../migration/wait.js');
         const { createProgressSink } = await import('../ui/progress-renderer.js');
-        const { volumeHost } = await import('../api/types.js');
+        const { volumeHost } = await import('../model/cinder.js');
         let hosts: (string | null)[] = [];
         if (explicitInterval === undefined && settings.migration_progress_report_interval === undefined && !all) {
           hosts = (await Promise.all(refs.map((r) => client.findVolume(r, { allProjects: true })))).map((v) => volumeHost(v));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext, CommandEnv } from '../cli.js';
+import type { CommandContext, CommandEnv } from './context.js';
 
 interface RecoverFlags {
   yes?: boolean;

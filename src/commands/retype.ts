@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../cli.js';
-import { invalidOption } from '../cli.js';
+import type { CommandContext } from './context.js';
+import { invalidOption } from './context.js';
 
 export function registerRetype(program: Command, ctx: CommandContext): void {
   program

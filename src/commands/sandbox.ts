@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './context.js';
 import { UnavailableError, UsageError } from '../errors.js';
 
 export function registerSandbox(program: Command, ctx: CommandContext): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from './context.js';
 
 export function registerShow(program: Command, ctx: CommandContext): void {
   program
@@ -14,9 +14,9 @@ export function registerShow(program: Command, ctx: CommandContext): void {
     .action((ref: string, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const client = await env.client();
-        const { findMigrationTarget, isMigrationInFlight } = await import('../migration/list.js');
+        const [{ findMigrationTarget }, { isInFlight }] = await Promise.all([import('../migration/list.js'), import('../model/cinder.js')]);
         const volume = await client.findVolume(ref, { allProjects: Boolean(opts.allProjects) });
-        const target = isMigrationInFlight(volume) ? await findMigrationTarget(client, volume.id) : undefined;
+        const target = isInFlight(volume) ? await findMigrationTarget(client, volume.id) : undefined;
         if (env.out.json) {
           env.out.resultJson({ ...volume, volmig: { target: target ?? null } });
           return 0;

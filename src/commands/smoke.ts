@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext, CommandEnv } from '../cli.js';
+import type { CommandContext, CommandEnv } from './context.js';
 
 interface SmokeFlags {
   pools?: string;
@@ -44,7 +44,7 @@ export function registerSmoke(program: Command, ctx: CommandContext): void {
 async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
   const { io, out } = env;
   const { UsageError } = await import('../errors.js');
-  const { parseDuration, formatClock } = await import('../migration/duration.js');
+  const { parseDuration, formatClock } = await import('../model/duration.js');
   const size = Number(flags.size ?? '1');
   if (!/^\d+$/.test(String(flags.size ?? '1')) || size < 1) throw new UsageError(`invalid value for --size: '${flags.size}' (expected a whole number of GiB, at least 1)`);
   const interval = Number(flags.interval ?? '2');

@@ -1,8 +1,8 @@
 // Not a command: the wiring shared by the commands that can wait (migrate, retype, progress), imported inside
 // their actions so that `--help` never loads it.
 import type { BlockStorageClient } from '../api/block-storage.js';
-import type { Volume } from '../api/types.js';
-import type { CommandEnv } from '../cli.js';
+import type { Volume } from '../model/cinder.js';
+import type { CommandEnv } from './context.js';
 import type { VolmigSettings } from '../config/settings.js';
 import type { JournalHook } from '../migration/migrate.js';
 import type { ProgressSink } from '../migration/progress.js';
@@ -20,7 +20,7 @@ export interface WaitDurations {
  * flag). The two timeouts fall back to the settings file only when the command waits.
  */
 export async function waitDurations(opts: Record<string, unknown>, settings: VolmigSettings, waits = true): Promise<WaitDurations> {
-  const { parseDuration } = await import('../migration/duration.js');
+  const { parseDuration } = await import('../model/duration.js');
   const timeout = (opts.timeout as string | undefined) ?? (waits ? settings.timeout : undefined);
   const stall = (opts.stallTimeout as string | undefined) ?? (waits ? settings.stall_timeout : undefined);
   return {
@@ -58,7 +58,7 @@ async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs
     import('../ui/progress-renderer.js'),
     import('../migration/journal-hook.js'),
     import('../io.js'),
-    import('../api/types.js'),
+    import('../model/cinder.js'),
   ]);
   return {
     client,

@@ -1,4 +1,4 @@
-import { parseDuration } from '../migration/duration.js';
+import { parseDuration } from '../model/duration.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { VolmigSettings } from './settings.js';

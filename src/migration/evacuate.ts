@@ -1,14 +1,14 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
 import { CinderApiError, RequestOutcomeUnknownError } from '../api/errors.js';
-import { volumeHost, type Pool, type Volume } from '../api/types.js';
 import { nowFor, sleepFor, type Io, type SignalSource } from '../io.js';
 import { UsageError } from '../errors.js';
-import { GIB, parseDuration } from './duration.js';
+import { GIB, parseDuration } from '../model/duration.js';
 import { closestNames, effectiveFree, preflightMigration } from './preflight.js';
 import { apiReason } from './report.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { hostMatches, migrationSourceId } from './list.js';
-import { isInFlight, isTerminal, normalizedMigrationStatus } from './phases.js';
+import { hostMatches } from './list.js';
+import { isTerminal } from './phases.js';
+import { isInFlight, migrationSourceId, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Pool, type Volume } from '../model/cinder.js';
 import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
 
 /** What the operator asked for (already validated by the command). */
@@ -774,10 +774,6 @@ function failureReason(v: Volume, snap: ProgressSnapshot): string {
   const own = typeof v.migration_error === 'string' && v.migration_error ? `: ${v.migration_error}` : '';
   if (snap.resetObserved) return 'the migration status was reset while the migration ran';
   return `migration ended in error on the server${own}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
-}
-
-export function label(v: Volume): string {
-  return v.name ? `${v.name} (${v.id})` : v.id;
 }
 
 function messageOf(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { MIGRATION_STATUSES, volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js';
+import { isInFlight, migrationSourceId, MIGRATION_STATUSES, volumeHost, type Volume } from '../model/cinder.js';
 import { UsageError, VolmigError, ExitCode } from '../errors.js';
 
 /** Volume statuses Cinder can report (cinder/objects/fields.py VolumeStatus); anything else is a typo. */
@@ -27,9 +27,6 @@ export const VOLUME_STATUSES = [
   'retyping',
   'extending',
 ] as const;
-
-/** A migration is under way: the API set `starting`, the manager `migrating`, the swap `completing`. */
-export const IN_FLIGHT_MIGRATION_STATUSES = ['starting', 'migrating', 'completing'] as const;
 
 export interface ListVolumesOptions {
   /** One of MIGRATION_STATUSES or `target:<source id>`, as the user typed it. */
@@ -113,16 +110,6 @@ export function hostMatches(volume: Volume, wanted: string): boolean {
   return host.startsWith(wanted + '@') || host.startsWith(wanted + '#');
 }
 
-export function isMigrationInFlight(volume: Volume): boolean {
-  const status = volumeMigrationStatus(volume);
-  return status !== null && (IN_FLIGHT_MIGRATION_STATUSES as readonly string[]).includes(status);
-}
-
-/** The source id a `target:<id>` volume is the temporary destination for. */
-export function migrationSourceId(volume: Volume): string | undefined {
-  const status = volumeMigrationStatus(volume);
-  return typeof status === 'string' && status.startsWith('target:') ? status.slice('target:'.length) : undefined;
-}
 
 /**
  * The temporary destination volume of a generic (host-copy) migration, found by its `target:<source id>` status.
@@ -177,7 +164,7 @@ export async function* listVolumeRows(client: BlockStorageClient, options: ListV
     if (clientHostFilter !== undefined && !hostMatches(volume, clientHostFilter)) continue;
 
     const row: VolumeRow = { volume };
-    if (isMigrationInFlight(volume)) {
+    if (isInFlight(volume)) {
       row.target = targetsBySource.get(volume.id) ?? (await findMigrationTarget(client, volume.id));
       targetsBySource.delete(volume.id);
     }

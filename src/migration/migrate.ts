@@ -1,10 +1,10 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { volumeHost, type Volume } from '../api/types.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
 import { nowFor, type Io } from '../io.js';
 import { journalEnd } from './journal-hook.js';
-import { isInFlight, normalizedMigrationStatus, type MigrationBaseline } from './phases.js';
-import { label, preflightMigration, type PreflightReport } from './preflight.js';
+import { type MigrationBaseline } from './phases.js';
+import { isInFlight, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume } from '../model/cinder.js';
+import { preflightMigration, type PreflightReport } from './preflight.js';
 import type { ProgressSink } from './progress.js';
 import { apiReason, CinderApiError, refusalLine, RequestOutcomeUnknownError, type Reporter } from './report.js';
 import { watchVolumes, type WatchSummary } from './wait.js';

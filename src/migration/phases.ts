@@ -1,4 +1,4 @@
-import { volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js';
+import { IN_FLIGHT_STATUSES, normalizedMigrationStatus, volumeHost, type Volume } from '../model/cinder.js';
 
 /**
  * Where a migration stands as volmig sees it from the API.
@@ -8,38 +8,6 @@ import { volumeHost, volumeMigrationStatus, type Volume } from '../api/types.js'
  * - idle: nothing in flight and nothing this run started (the volume's last result, if any, is in lastResult).
  */
 export type MigrationPhase = 'pending' | 'starting' | 'migrating' | 'completing' | 'success' | 'error' | 'idle' | 'retyping';
-
-export const IN_FLIGHT_STATUSES: ReadonlySet<string> = new Set(['starting', 'migrating', 'completing']);
-
-/** Cinder reports "never migrated" as null, "None", "none" or (briefly, see poll-I-nameid.log) an empty string. */
-export function normalizedMigrationStatus(v: Volume): string | null {
-  const raw = volumeMigrationStatus(v);
-  if (raw === null || raw === undefined) return null;
-  const s = String(raw).trim();
-  if (s === '' || s.toLowerCase() === 'none') return null;
-  return s;
-}
-
-export function isInFlight(v: Volume): boolean {
-  const s = normalizedMigrationStatus(v);
-  return s !== null && IN_FLIGHT_STATUSES.has(s);
-}
-
-/**
- * The `migration_progress` contract (microversion 3.72): an integer percent while a host-assisted copy runs,
- * anything else (absent, a word) means "indeterminate" and is never read as 0%.
- */
-export function numericProgress(v: Volume): number | null {
-  const raw = v.migration_progress;
-  if (typeof raw === 'number') return Number.isFinite(raw) ? clampPercent(raw) : null;
-  if (typeof raw !== 'string') return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw);
-  return m ? clampPercent(Number(m[1])) : null;
-}
-
-function clampPercent(n: number): number {
-  return Math.min(100, Math.max(0, n));
-}
 
 /** What volmig knew about the volume just before it sent the request (absent when only watching). */
 export interface MigrationBaseline {

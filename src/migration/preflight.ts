@@ -1,6 +1,5 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { volumeHost, type Pool, type PoolCapabilities, type Service, type Volume, type VolumeType } from '../api/types.js';
-import { normalizedMigrationStatus, IN_FLIGHT_STATUSES } from './phases.js';
+import { backendOf, IN_FLIGHT_STATUSES, normalizedMigrationStatus, type Pool, type PoolCapabilities, type Service, type Volume, volumeHost, volumeLabel as label, type VolumeType } from '../model/cinder.js';
 
 export interface CheckResult {
   /** Stable key for scripts (`--dry-run --json`). */
@@ -24,15 +23,6 @@ export interface Destination {
 }
 
 const SETTLED = new Set(['available', 'in-use']);
-
-export function label(v: Volume): string {
-  return v.name && v.name.trim() ? `${v.name} (${v.id})` : v.id;
-}
-
-/** `host@backend#pool` → `host@backend`: the cinder-volume service that owns a pool. */
-export function backendOf(host: string): string {
-  return host.split('#')[0]!;
-}
 
 /**
  * The checks Cinder makes in one generic 400 (and those the scheduler makes asynchronously), done one by one so

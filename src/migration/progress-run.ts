@@ -1,7 +1,6 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { volumeHost, type Volume } from '../api/types.js';
+import { isInFlight, normalizedMigrationStatus, type Volume, volumeHost } from '../model/cinder.js';
 import { nowFor, type Io } from '../io.js';
-import { isInFlight, normalizedMigrationStatus } from './phases.js';
 import type { ProgressSink } from './progress.js';
 import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
 import { watchAllMigrations, watchVolumes, type WatchSummary } from './wait.js';

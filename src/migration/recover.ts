@@ -1,9 +1,8 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { volumeHost, type Volume } from '../api/types.js';
+import { isInFlight, normalizedMigrationStatus, numericProgress, type Volume, volumeHost } from '../model/cinder.js';
 import { sleepFor, type Io } from '../io.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../model/duration.js';
 import { findMigrationTarget } from './list.js';
-import { isInFlight, normalizedMigrationStatus, numericProgress } from './phases.js';
 
 /** Statuses a migration or retype puts on a volume and restores at its end; left behind when it got stuck. */
 const HELD_STATUSES = new Set(['maintenance', 'retyping']);

@@ -1,11 +1,10 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { volumeHost, type Volume, type VolumeType } from '../api/types.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
 import { nowFor, type Io } from '../io.js';
 import { journalEnd } from './journal-hook.js';
 import type { JournalHook } from './migrate.js';
-import { IN_FLIGHT_STATUSES, normalizedMigrationStatus } from './phases.js';
-import { label, type CheckResult } from './preflight.js';
+import { IN_FLIGHT_STATUSES, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume, type VolumeType } from '../model/cinder.js';
+import type { CheckResult } from './preflight.js';
 import type { ProgressSink } from './progress.js';
 import { apiReason, CinderApiError, refusalLine, RequestOutcomeUnknownError, type Reporter } from './report.js';
 import { watchVolumes } from './wait.js';

@@ -1,13 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { BlockStorageClient } from '../api/block-storage.js';
 import { CinderApiError, RequestOutcomeUnknownError } from '../api/errors.js';
-import { volumeHost, type Volume, type VolumeType } from '../api/types.js';
+import { isInFlight, normalizedMigrationStatus, type Volume, volumeHost, type VolumeType } from '../model/cinder.js';
 import { UsageError } from '../errors.js';
 import { nowFor, sleepFor, type Io } from '../io.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../model/duration.js';
 import type { Journal } from './journal.js';
 import type { JUnitCase, JUnitSuite } from './junit.js';
-import { isInFlight, normalizedMigrationStatus } from './phases.js';
 import type { ProgressSink, WatchResult } from './progress.js';
 import { apiReason } from './report.js';
 import { watchVolumes } from './wait.js';

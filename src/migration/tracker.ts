@@ -1,13 +1,6 @@
-import { volumeHost, type Volume } from '../api/types.js';
-import { GIB } from './duration.js';
-import {
-  isTerminal,
-  normalizedMigrationStatus,
-  numericProgress,
-  readPhase,
-  type MigrationBaseline,
-  type MigrationPhase,
-} from './phases.js';
+import { normalizedMigrationStatus, numericProgress, type Volume, volumeHost } from '../model/cinder.js';
+import { GIB } from '../model/duration.js';
+import { isTerminal, readPhase, type MigrationBaseline, type MigrationPhase } from './phases.js';
 
 export interface TrackerOptions {
   volumeId: string;

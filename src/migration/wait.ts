@@ -1,10 +1,10 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
 import { CinderApiError } from '../api/errors.js';
-import { volumeHost, type Volume } from '../api/types.js';
+import { isInFlight, normalizedMigrationStatus, type Volume, volumeHost } from '../model/cinder.js';
 import { AuthError, ExitCode, VolmigError } from '../errors.js';
 import { nowFor, sleepFor, type Io } from '../io.js';
-import { formatClock, formatDuration, formatBytesAsGiB, formatRate } from './duration.js';
-import { isInFlight, normalizedMigrationStatus, type MigrationBaseline } from './phases.js';
+import { formatClock, formatDuration, formatBytesAsGiB, formatRate } from '../model/duration.js';
+import { type MigrationBaseline } from './phases.js';
 import type { ProgressSink, WatchOutcome, WatchResult } from './progress.js';
 import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, openSync, closeSync, ftruncateSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PoolCapabilities } from '../api/types.js';
+import type { PoolCapabilities } from '../model/cinder.js';
 import { parseHost, poolHost, type BackendConfig, type SandboxLayout } from './layout.js';
 import { startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
 import type { VolumeRecord } from './state.js';

@@ -1,4 +1,4 @@
-import { faultNameFor, type FaultBody } from '../api/types.js';
+import { faultNameFor, type FaultBody } from '../model/cinder.js';
 
 /** An API error answered as Cinder answers it: `{"<faultName>": {"code": N, "message": "..."}}`. */
 export class ApiFault extends Error {

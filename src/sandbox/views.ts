@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Link } from '../api/types.js';
+import type { Link } from '../model/cinder.js';
 import type { SnapshotRecord, VolumeRecord, VolumeTypeRecord } from './state.js';
 
 /** Who is asking and at which microversion: everything a view depends on. */

@@ -1,7 +1,7 @@
-import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
 import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, MoveState } from '../migration/evacuate.js';
-import type { Volume } from '../api/types.js';
-import { volumeHost } from '../api/types.js';
+import type { Volume } from '../model/cinder.js';
+import { volumeHost } from '../model/cinder.js';
 import { renderTable, type Column } from './table.js';
 
 /** What a person calls a volume in a line: its name, else its id. */

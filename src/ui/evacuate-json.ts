@@ -1,4 +1,4 @@
-import { volumeHost } from '../api/types.js';
+import { volumeHost } from '../model/cinder.js';
 import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
 import type { Output } from './output.js';
 import { durationOf } from './evacuate-format.js';

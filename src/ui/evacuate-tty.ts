@@ -1,6 +1,6 @@
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
-import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
 import type { Output } from './output.js';
 import { aggregateText, finishedLine, volumeLabel } from './evacuate-format.js';
 import { phaseLabel } from './progress-format.js';

@@ -1,7 +1,7 @@
 /**
  * Small, pure formatting helpers shared by every renderer. They never colour: colour is applied by the caller
  * after widths are computed, so padding stays right. Durations, clocks, copy rates and bytes copied live in
- * src/migration/duration.ts: the domain's own messages (timeouts, stalls, summaries) need them too.
+ * src/model/duration.ts: the domain's own messages (timeouts, stalls, summaries) need them too.
  */
 
 /** The placeholder for "no value", as cinderclient prints it. */

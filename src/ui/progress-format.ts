@@ -1,5 +1,5 @@
 import type { ProgressSnapshot, WatchResult } from '../migration/progress.js';
-import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
 import type { Output } from './output.js';
 
 /** The name a person recognises: the volume name, else its id. */

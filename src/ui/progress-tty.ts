@@ -1,7 +1,7 @@
 import type { MultiBar, SingleBar } from 'cli-progress';
 import type { Ora } from 'ora';
 import type { ProgressSink, ProgressSnapshot, WatchResult } from '../migration/progress.js';
-import { formatClock, formatBytesAsGiB, formatRate } from '../migration/duration.js';
+import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
 import type { Output } from './output.js';
 import { displayName, phaseLabel, printResultText } from './progress-format.js';
 

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import { volumeHost, volumeMigrationStatus, type Pool, type Volume } from '../api/types.js';
+import { volumeHost, volumeMigrationStatus, type Pool, type Volume } from '../model/cinder.js';
 import { NONE, formatGiB, formatProgress, orNone } from './format.js';
 import { renderKeyValue, renderTable, type Column } from './table.js';
 

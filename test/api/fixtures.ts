@@ -1,4 +1,4 @@
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { resolveCloudConfig, type CloudConfig } from '../../src/config/cloud.js';
 import type { GlobalOptions } from '../../src/config/global-options.js';
 import type { Io } from '../../src/io.js';

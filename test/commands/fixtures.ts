@@ -1,4 +1,4 @@
-import type { Pool, Volume } from '../../src/api/types.js';
+import type { Pool, Volume } from '../../src/model/cinder.js';
 import { FAKE_CINDER_ROOT } from '../helpers/fake-cinder.js';
 
 export { NOAUTH_ENV } from '../helpers/fake-cinder.js';

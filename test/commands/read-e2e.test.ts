@@ -3,7 +3,7 @@
 import { getGlobalDispatcher, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.js';
-import type { Pool, Volume } from '../../src/api/types.js';
+import type { Pool, Volume } from '../../src/model/cinder.js';
 import { runVolmig } from '../helpers/run.js';
 
 let sandbox: SandboxHandle;

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runVolmig } from '../helpers/run.js';
 import { ESC, EVACUATION_LAYOUT, migrationSpans, startCloud, startVolmig, type TestCloud } from '../maintenance/sandbox-helpers.js';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { Journal } from '../../src/migration/journal.js';
 import { capture } from '../helpers/run.js';
 

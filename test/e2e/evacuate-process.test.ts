@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { EVACUATION_LAYOUT, startCloud, type TestCloud } from '../maintenance/sandbox-helpers.js';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 
 let cloud: TestCloud | undefined;
 beforeAll(() => assertBuilt());

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runVolmig } from '../helpers/run.js';
 import { startCloud, startVolmig, type TestCloud } from '../maintenance/sandbox-helpers.js';
 import { childrenNamed, parseXml } from '../maintenance/xml.js';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 
 let cloud: TestCloud | undefined;
 afterEach(async () => {

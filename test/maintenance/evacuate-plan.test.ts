@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockStorageClient } from '../../src/api/block-storage.js';
-import type { Pool, Volume } from '../../src/api/types.js';
+import type { Pool, Volume } from '../../src/model/cinder.js';
 import { computeAggregate, orderVolumes, planEvacuation, SlotScheduler, type EvacuationRequest, type MoveState } from '../../src/migration/evacuate.js';
 import { Journal } from '../../src/migration/journal.js';
 import type { Io } from '../../src/io.js';

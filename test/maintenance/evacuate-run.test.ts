@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockStorageClient, MigrateRequest } from '../../src/api/block-storage.js';
 import { CinderApiError, RequestOutcomeUnknownError } from '../../src/api/errors.js';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { runEvacuation, type EvacuationPlan, type EvacuationRenderer, type PlannedMove } from '../../src/migration/evacuate.js';
 import { Journal } from '../../src/migration/journal.js';
 import type { Io } from '../../src/io.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { planRecovery, type RecoveryFindings } from '../../src/migration/recover.js';
 
 function vol(over: Partial<Volume> = {}): Volume {

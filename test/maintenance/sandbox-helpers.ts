@@ -6,7 +6,7 @@ import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src
 import type { SandboxLayout } from '../../src/sandbox/layout.js';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { capture, type CapturedStream } from '../helpers/run.js';
 import { sandboxAdminApi, spawnCli, type Spawned } from '../helpers/cli-process.js';
 

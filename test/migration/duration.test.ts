@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytesAsGiB, formatClock, formatDuration, formatRate, parseDuration } from '../../src/migration/duration.js';
+import { formatBytesAsGiB, formatClock, formatDuration, formatRate, parseDuration } from '../../src/model/duration.js';
 
 describe('durations', () => {
   it('parses the documented forms', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxHandle, SandboxLayout, SandboxOptions } from '../../src/sandbox/index.js';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { sandboxAdminApi, spawnCli, type Run, type Spawned } from '../helpers/cli-process.js';
 
 /** The default layout plus a backend whose service is down and one that is disabled. */

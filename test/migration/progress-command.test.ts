@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { cinderApi, useCinderNock, volmig } from '../commands/cinder-nock.js';
 import { volume } from '../commands/fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import type { Io } from '../../src/io.js';
 import type { ProgressSnapshot, WatchResult } from '../../src/migration/progress.js';
 import { JsonLinesProgressSink } from '../../src/ui/progress-json.js';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { cinderApi, useCinderNock, volmig as volmigIn } from '../commands/cinder-nock.js';
 import { volume } from '../commands/fixtures.js';
 import type { RunOptions } from '../helpers/run.js';

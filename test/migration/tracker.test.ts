@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Volume } from '../../src/api/types.js';
+import type { Volume } from '../../src/model/cinder.js';
 import { MigrationTracker } from '../../src/migration/tracker.js';
 import { readPhase } from '../../src/migration/phases.js';
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { BlockStorageClient } from '../../src/api/block-storage.js';
 import { CinderApiError } from '../../src/api/errors.js';
-import type { Pool, Volume } from '../../src/api/types.js';
+import type { Pool, Volume } from '../../src/model/cinder.js';
 import { UnavailableError } from '../../src/errors.js';
 import type { Io } from '../../src/io.js';
 import type { ProgressSink, ProgressSnapshot, WatchResult } from '../../src/migration/progress.js';

@@ -1,6 +1,8 @@
 /**
- * Cinder (Block Storage v3) resource shapes, shared by the client (src/api) and the sandbox server (src/sandbox).
- * Field names are the API's own; see ../shared/cinder/api-facts.md and the recorded transcripts.
+ * The Cinder (Block Storage v3) wire model: resource shapes and the helpers that read them (host, migration status,
+ * `target:` records, labels). Shared by every layer: the client (src/api), the sandbox server (src/sandbox), the
+ * domain (src/migration) and the presenters (src/ui). Field names are the API's own; the recorded answers of a real
+ * Cinder are in test/conformance/fixtures.
  */
 
 export const MIGRATION_STATUSES = ['none', 'starting', 'migrating', 'completing', 'success', 'error', 'deleting'] as const;
@@ -180,7 +182,56 @@ export function volumeMigrationStatus(v: Volume): string | null {
   return s === undefined ? null : (s as string | null);
 }
 
+export const IN_FLIGHT_STATUSES: ReadonlySet<string> = new Set(['starting', 'migrating', 'completing']);
+
+/** Cinder reports "never migrated" as null, "None", "none" or (briefly, between completing and success) "". */
+export function normalizedMigrationStatus(v: Volume): string | null {
+  const raw = volumeMigrationStatus(v);
+  if (raw === null || raw === undefined) return null;
+  const s = String(raw).trim();
+  if (s === '' || s.toLowerCase() === 'none') return null;
+  return s;
+}
+
+/** starting, migrating or completing: a migration of this volume is under way. */
+export function isInFlight(v: Volume): boolean {
+  const s = normalizedMigrationStatus(v);
+  return s !== null && IN_FLIGHT_STATUSES.has(s);
+}
+
+/** A temporary destination volume of a generic migration (`migration_status` `target:<source id>`). */
 export function isMigrationTarget(v: Volume): boolean {
-  const s = volumeMigrationStatus(v);
-  return typeof s === 'string' && s.startsWith('target:');
+  return migrationSourceId(v) !== undefined;
+}
+
+/** The source id a `target:<id>` volume is the temporary destination for. */
+export function migrationSourceId(v: Volume): string | undefined {
+  const status = volumeMigrationStatus(v);
+  return typeof status === 'string' && status.startsWith('target:') ? status.slice('target:'.length) : undefined;
+}
+
+/**
+ * The `migration_progress` contract (microversion 3.72): an integer percent while a host-assisted copy runs,
+ * anything else (absent, a word) means "indeterminate" and is never read as 0%.
+ */
+export function numericProgress(v: Volume): number | null {
+  const raw = v.migration_progress;
+  if (typeof raw === 'number') return Number.isFinite(raw) ? clampPercent(raw) : null;
+  if (typeof raw !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw);
+  return m ? clampPercent(Number(m[1])) : null;
+}
+
+function clampPercent(n: number): number {
+  return Math.min(100, Math.max(0, n));
+}
+
+/** `name (id)`, or the id alone for an unnamed volume: how messages name a volume. */
+export function volumeLabel(v: Pick<Volume, 'id' | 'name'>): string {
+  return v.name && v.name.trim() ? `${v.name} (${v.id})` : v.id;
+}
+
+/** `host@backend#pool` → `host@backend`: the cinder-volume service that owns a pool. */
+export function backendOf(host: string): string {
+  return host.split('#')[0]!;
 }
