@@ -1,4 +1,6 @@
-import { ExitCode, VolmigError, ReportedError } from './errors.js';
+import { ExitCode, InterruptedError, VolmigError, ReportedError } from './errors.js';
+import { RequestAbortedError } from './api/errors.js';
+import { RunInterruption } from './interruption.js';
 import type { Io } from './io.js';
 import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
 import type { BlockStorageClient } from './api/block-storage.js';
@@ -10,11 +12,14 @@ export { processIo } from './io.js';
 
 /** Commands that work without volmig's settings file: a broken one must not stop them. */
 const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox']);
+/** The sandbox server handles its own SIGINT/SIGTERM (it shuts down cleanly); every other command uses main's. */
+const OWN_SIGNALS_COMMANDS = new Set(['sandbox']);
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const { Command, CommanderError } = await import('commander');
   let exitCode: number = ExitCode.OK;
   let globals: GlobalOptions = {};
+  const interruption = new RunInterruption();
 
   const program = new Command('volmig');
   program
@@ -48,10 +53,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
       // chalk comes with Output: loaded only once a command runs, so `--help` stays fast.
       const { Output } = await import('./ui/output.js');
       const out = new Output(io, globals);
+      if (!OWN_SIGNALS_COMMANDS.has(cmd.name())) interruption.attach(io);
       const env: CommandEnv = {
         io,
         globals,
         out,
+        interruption,
         settings: loadSettings,
         client() {
           clientPromise ??= (async () => {
@@ -59,7 +66,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
             const { resolveCloudConfig } = await import('./config/cloud.js');
             const cloud = await resolveCloudConfig(globals, io, settings);
             const { connect } = await import('./api/connect.js');
-            return connect(cloud, io, { debug: globals.debug ? (line) => out.debug(line) : undefined });
+            return connect(cloud, io, { debug: globals.debug ? (line) => out.debug(line) : undefined, signal: interruption.signal });
           })();
           return clientPromise;
         },
@@ -75,11 +82,19 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return await reportError(err, io, globals, CommanderError);
+    return await reportError(err, io, globals, CommanderError, interruption);
+  } finally {
+    interruption.detach();
   }
 }
 
-async function reportError(err: unknown, io: Io, globals: GlobalOptions, CommanderError: new (...a: any[]) => Error): Promise<number> {
+async function reportError(
+  err: unknown,
+  io: Io,
+  globals: GlobalOptions,
+  CommanderError: new (...a: any[]) => Error,
+  interruption: RunInterruption,
+): Promise<number> {
   if (err instanceof CommanderError) {
     const ce = err as Error & { code: string; exitCode: number };
     // help and version are successful exits; every other parse failure is a usage error (exit 2).
@@ -91,6 +106,12 @@ async function reportError(err: unknown, io: Io, globals: GlobalOptions, Command
   }
   const { Output } = await import('./ui/output.js');
   const out = new Output(io, { ...globals, json: false });
+  if (interruption.stoppedBy !== null && (err instanceof RequestAbortedError || err instanceof InterruptedError)) {
+    // The operator stopped a command that was only reading (a command with something to resume says so itself).
+    out.error(err instanceof InterruptedError ? `Error: ${err.message}` : interruption.stoppedBy === 'SIGINT' ? 'Interrupted (Ctrl-C).' : 'Stopped (SIGTERM).');
+    if (globals.debug && err.stack) out.debug(err.stack);
+    return interruption.exitCode;
+  }
   if (err instanceof ReportedError) {
     if (globals.debug && err.stack) out.debug(err.stack);
     return err.exitCode;

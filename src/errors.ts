@@ -12,6 +12,7 @@ export const ExitCode = {
   UNAVAILABLE: 6,
   TIMEOUT: 7,
   INTERRUPTED: 130,
+  TERMINATED: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -32,6 +32,8 @@ export interface Io {
   now?: () => number;
   /** Injected sleep; defaults to setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Injected randomness (back-off jitter); defaults to Math.random. */
+  random?: () => number;
 }
 
 export function processIo(): Io {
@@ -47,6 +49,9 @@ export function processIo(): Io {
   };
 }
 
+/** The longest delay a Node timer honours (about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function sleepFor(io: Io): (ms: number, signal?: AbortSignal) => Promise<void> {
   return io.sleep ?? defaultSleep;
 }
@@ -58,7 +63,8 @@ export function nowFor(io: Io): () => number {
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    // Node fires a timer longer than 2^31-1 ms at once; no wait of volmig's is that long, but never spin.
+    const timer = setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS));
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);

@@ -25,6 +25,8 @@ export interface MigrateRequest {
 export interface ActionResult {
   status: number;
   requestId?: string;
+  /** The server accepted (2xx) but its answer's body could not be read. */
+  unreadableBody?: boolean;
 }
 
 export interface ResetStatusRequest {
@@ -54,6 +56,19 @@ export interface BlockStorageClient {
   /** Base URL including the project id, e.g. http://127.0.0.1:8776/v3/admin */
   readonly endpoint: string;
   readonly projectId: string;
+
+  /**
+   * The same client, whose requests also stop when `signal` aborts (a deadline of the command: --timeout,
+   * --stall-timeout). An aborted GET throws RequestAbortedError; a POST that may have been sent throws
+   * RequestOutcomeUnknownError (with `aborted`), never resent.
+   */
+  withSignal(signal: AbortSignal): BlockStorageClient;
+
+  /**
+   * The same client, whose requests go on after the run's first interruption and stop only when `signal` aborts:
+   * for work that must finish after a first Ctrl-C (smoke deletes the volumes it created).
+   */
+  outlivingInterruption(signal: AbortSignal): BlockStorageClient;
 
   /** Streams /volumes/detail page by page (never holds every page). */
   listVolumes(query?: VolumeListQuery): AsyncIterable<Volume>;

@@ -23,6 +23,8 @@ export interface CinderClientOptions {
   endpoint: string;
   projectId: string;
   microversion: string;
+  /** Stops every request of this client (the run's interruption, or a deadline: see withSignal). */
+  signal?: AbortSignal;
 }
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -45,13 +47,24 @@ export class CinderClient implements BlockStorageClient {
   readonly projectId: string;
   private readonly transport: HttpTransport;
   private readonly session: AuthSession;
+  private readonly signal?: AbortSignal;
 
-  constructor(options: CinderClientOptions) {
+  constructor(private readonly options: CinderClientOptions) {
     this.transport = options.transport;
     this.session = options.session;
     this.endpoint = options.endpoint.replace(/\/+$/, '');
     this.projectId = options.projectId;
     this.microversion = options.microversion;
+    this.signal = options.signal;
+  }
+
+  withSignal(signal: AbortSignal): BlockStorageClient {
+    const combined = this.signal ? AbortSignal.any([this.signal, signal]) : signal;
+    return new CinderClient({ ...this.options, signal: combined });
+  }
+
+  outlivingInterruption(signal: AbortSignal): BlockStorageClient {
+    return new CinderClient({ ...this.options, signal });
   }
 
   /** True when the negotiated microversion is at least `version` (e.g. "3.16"). */
@@ -67,11 +80,12 @@ export class CinderClient implements BlockStorageClient {
   /** Sends with the current token; on 401, renews the token once (when the auth method can) and sends again. */
   private async exchange(method: string, url: string, body?: unknown): Promise<HttpResponse> {
     let auth: AuthResult = await this.session.get();
-    let res = await this.transport.send({ method, url, body, headers: this.headers(auth) });
+    const signal = this.signal;
+    let res = await this.transport.send({ method, url, body, headers: this.headers(auth), signal });
     if (res.status === 401 && this.session.renewable) {
       this.transport.debug(`401 from ${method} ${url}: authenticating again and resending once`);
       auth = await this.session.renew(auth);
-      res = await this.transport.send({ method, url, body, headers: this.headers(auth) });
+      res = await this.transport.send({ method, url, body, headers: this.headers(auth), signal });
     }
     return res;
   }
@@ -128,9 +142,23 @@ export class CinderClient implements BlockStorageClient {
     return value as T;
   }
 
+  /**
+   * A volume action. Cinder answers 202 with an empty body; a 2xx whose body cannot be read (HTML from a proxy, a
+   * body cut short) was still accepted, and says so in `unreadableBody` instead of failing.
+   */
   private async action(id: string, body: Record<string, unknown>): Promise<ActionResult> {
-    const res = await this.call('POST', `/volumes/${encodeURIComponent(id)}/action`, body);
-    return { status: res.status, requestId: res.requestId };
+    const url = this.url(`/volumes/${encodeURIComponent(id)}/action`);
+    const res = await this.exchange('POST', url, body);
+    if (res.status >= 400) throw this.failure('POST', url, res);
+    let unreadableBody = res.bodyLost === true;
+    if (!unreadableBody && res.text.trim() !== '') {
+      try {
+        JSON.parse(res.text);
+      } catch {
+        unreadableBody = true;
+      }
+    }
+    return { status: res.status, requestId: res.requestId, ...(unreadableBody ? { unreadableBody } : {}) };
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<RawResponse<T>> {

@@ -14,6 +14,8 @@ import { negotiateMicroversion } from './microversion.js';
 export interface ConnectOptions {
   /** One line per request and per answer, secrets redacted (--debug). */
   debug?: (line: string) => void;
+  /** The run's interruption (Ctrl-C, SIGTERM): stops every request in flight. */
+  signal?: AbortSignal;
 }
 
 const USER_AGENT = 'volmig (+https://docs.openstack.org/api-ref/block-storage/v3/)';
@@ -33,6 +35,7 @@ export async function connect(cloud: CloudConfig, io: Io, options: ConnectOption
     now: nowFor(io),
     requestTimeoutMs: cloud.httpTimeoutMs,
     userAgent: USER_AGENT,
+    signal: options.signal,
   });
   options.debug?.(`configuration: ${cloud.description}; auth ${cloud.authType}; interface ${cloud.interface}${cloud.regionName ? `; region ${cloud.regionName}` : ''}`);
 
@@ -62,6 +65,7 @@ export async function connect(cloud: CloudConfig, io: Io, options: ConnectOption
     endpoint: resolved.endpoint,
     projectId: resolved.projectId,
     microversion: version.microversion,
+    signal: options.signal,
   });
 }
 

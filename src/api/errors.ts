@@ -118,8 +118,10 @@ export class RequestOutcomeUnknownError extends VolmigError {
   readonly url: string;
   readonly status?: number;
   readonly requestId?: string;
+  /** volmig stopped waiting for the answer itself (interruption or a deadline), rather than losing it. */
+  readonly aborted: boolean;
 
-  constructor(init: { method: string; url: string; reason: string; status?: number; requestId?: string; cause?: unknown }) {
+  constructor(init: { method: string; url: string; reason: string; status?: number; requestId?: string; cause?: unknown; aborted?: boolean }) {
     super(
       `${init.method} ${init.url}: ${init.reason}; the server may or may not have carried it out, and volmig did not send it again`,
       ExitCode.UNAVAILABLE,
@@ -129,7 +131,30 @@ export class RequestOutcomeUnknownError extends VolmigError {
     this.url = init.url;
     this.status = init.status;
     this.requestId = init.requestId;
+    this.aborted = init.aborted ?? false;
   }
+}
+
+/**
+ * A request volmig itself stopped: the run was interrupted (Ctrl-C, SIGTERM) or a deadline of the command passed
+ * (`--timeout`, `--stall-timeout`). `reason` is the AbortSignal's reason, which says which.
+ */
+export class RequestAbortedError extends VolmigError {
+  readonly reason: unknown;
+
+  constructor(init: { method: string; url: string; reason: unknown }) {
+    super(`${init.method} ${init.url}: stopped by volmig (${describeAbortReason(init.reason)})`, ExitCode.INTERRUPTED);
+    this.reason = init.reason;
+  }
+}
+
+/** Why a run's or a deadline's AbortSignal fired, in words; see src/migration/poll.ts for the deadline reasons. */
+export function describeAbortReason(reason: unknown): string {
+  if (reason && typeof reason === 'object' && 'describe' in reason && typeof (reason as { describe: unknown }).describe === 'string') {
+    return (reason as { describe: string }).describe;
+  }
+  if (reason instanceof Error && reason.name === 'AbortError') return 'interrupted';
+  return 'interrupted';
 }
 
 /** A name matched several volumes; the message lists them so the user can pick an id. */

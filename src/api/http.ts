@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { UnavailableError } from '../errors.js';
-import { RequestOutcomeUnknownError } from './errors.js';
+import { RequestAbortedError, RequestOutcomeUnknownError, describeAbortReason } from './errors.js';
 import { redactBodyForLog, redactUrl, isSecretHeader, REDACTED } from './redact.js';
 
 /** undici's `request`, injected so that this module never loads undici at import time. */
@@ -11,7 +11,7 @@ export interface HttpTransportOptions {
   /** undefined = undici's global dispatcher (nock's agent in tests). */
   dispatcher?: Dispatcher;
   debug?: (line: string) => void;
-  sleep: (ms: number) => Promise<void>;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   /** Whole-request timeout (headers and body), per attempt. */
   requestTimeoutMs: number;
@@ -23,6 +23,8 @@ export interface HttpTransportOptions {
   retryAfterMaxMs?: number;
   random?: () => number;
   userAgent?: string;
+  /** The run's interruption: the signal of every request that brings none of its own (authentication, versions). */
+  signal?: AbortSignal;
 }
 
 export interface HttpRequest {
@@ -36,6 +38,11 @@ export interface HttpRequest {
    * connection on them is "unavailable" rather than "outcome unknown".
    */
   idempotent?: boolean;
+  /**
+   * The caller's stop: the run's interruption or a deadline of the command. Aborting it ends the request at once,
+   * never retried; a state-changing request that may have been sent then has an unknown outcome.
+   */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -44,6 +51,8 @@ export interface HttpResponse {
   text: string;
   requestId?: string;
   durationMs: number;
+  /** The status line arrived but the body did not (connection lost mid-body): only kept for a 2xx to a POST. */
+  bodyLost?: boolean;
 }
 
 const RETRY_STATUSES = new Set([502, 503, 504]);
@@ -76,22 +85,25 @@ export class HttpTransport {
     this.options.debug?.(line);
   }
 
-  async send(req: HttpRequest): Promise<HttpResponse> {
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const req = request.signal || !this.options.signal ? request : { ...request, signal: this.options.signal };
     const method = req.method.toUpperCase();
     const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
     const tries = idempotent ? this.maxTries : 1;
     for (let attempt = 1; ; attempt++) {
       let response: HttpResponse;
+      if (req.signal?.aborted) throw this.aborted(method, req, attempt > 1 || !idempotent);
       try {
         response = await this.once(method, req);
       } catch (err) {
+        if (req.signal?.aborted) throw this.aborted(method, req, true);
         const failure = classifyNetworkError(err, this.options.requestTimeoutMs);
         this.debug(`! ${method} ${redactUrl(req.url)} failed: ${failure.description}`);
         if (!idempotent && failure.maybeSent) {
           throw new RequestOutcomeUnknownError({ method, url: redactUrl(req.url), reason: failure.description, cause: err });
         }
         if (attempt < tries && failure.transient) {
-          await this.wait(method, req.url, attempt, undefined);
+          await this.wait(method, req, attempt, undefined);
           continue;
         }
         const after = attempt > 1 ? ` (${attempt} attempts)` : '';
@@ -101,14 +113,26 @@ export class HttpTransport {
         });
       }
       if (idempotent && RETRY_STATUSES.has(response.status) && attempt < tries) {
-        await this.wait(method, req.url, attempt, header(response.headers, 'retry-after'));
+        await this.wait(method, req, attempt, header(response.headers, 'retry-after'));
         continue;
       }
       return response;
     }
   }
 
-  private async wait(method: string, url: string, attempt: number, retryAfter: string | undefined): Promise<void> {
+  /** The caller stopped the request: a POST that may have been sent has an unknown outcome, anything else just ends. */
+  private aborted(method: string, req: HttpRequest, maybeSent: boolean): Error {
+    const reason = req.signal?.reason;
+    const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
+    this.debug(`! ${method} ${redactUrl(req.url)} stopped: ${describeAbortReason(reason)}`);
+    if (!idempotent && maybeSent) {
+      return new RequestOutcomeUnknownError({ method, url: redactUrl(req.url), reason: `no answer before volmig stopped waiting (${describeAbortReason(reason)})`, aborted: true });
+    }
+    return new RequestAbortedError({ method, url: redactUrl(req.url), reason });
+  }
+
+  private async wait(method: string, req: HttpRequest, attempt: number, retryAfter: string | undefined): Promise<void> {
+    const url = req.url;
     const fromHeader = parseRetryAfter(retryAfter, this.options.now());
     let delay: number;
     if (fromHeader !== undefined) {
@@ -119,7 +143,7 @@ export class HttpTransport {
       delay = Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
     }
     this.debug(`retrying ${method} ${redactUrl(url)} in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.maxTries})`);
-    await this.options.sleep(delay);
+    await this.options.sleep(delay, req.signal);
   }
 
   private async once(method: string, req: HttpRequest): Promise<HttpResponse> {
@@ -143,9 +167,19 @@ export class HttpTransport {
       headers,
       body: payload,
       dispatcher: this.options.dispatcher,
-      signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+      signal: req.signal ? AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), req.signal]) : AbortSignal.timeout(this.options.requestTimeoutMs),
     });
-    const text = await res.body.text();
+    let text: string;
+    let bodyLost = false;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      // A state-changing request answered 2xx was accepted, whatever happens to the rest of the answer.
+      const accepted = res.statusCode >= 200 && res.statusCode < 300 && method !== 'GET' && method !== 'HEAD';
+      if (!accepted || req.signal?.aborted) throw err;
+      text = '';
+      bodyLost = true;
+    }
     const durationMs = this.options.now() - started;
     const responseHeaders = res.headers as Record<string, string | string[] | undefined>;
     const requestId = header(responseHeaders, 'x-openstack-request-id') ?? header(responseHeaders, 'x-compute-request-id');
@@ -153,7 +187,7 @@ export class HttpTransport {
       `< ${res.statusCode} ${method} ${redactUrl(req.url)} ${durationMs} ms${requestId ? ` ${requestId}` : ''}` +
         (header(responseHeaders, 'x-subject-token') ? ` [X-Subject-Token: ${REDACTED}]` : ''),
     );
-    return { status: res.statusCode, headers: responseHeaders, text, requestId, durationMs };
+    return { status: res.statusCode, headers: responseHeaders, text, requestId, durationMs, ...(bodyLost ? { bodyLost } : {}) };
   }
 }
 

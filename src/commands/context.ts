@@ -5,6 +5,7 @@ import type { GlobalOptions } from '../config/global-options.js';
 import type { VolmigSettings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
+import type { RunInterruption } from '../interruption.js';
 import type { Output } from '../ui/output.js';
 
 /**
@@ -15,6 +16,8 @@ export interface CommandEnv {
   io: Io;
   globals: GlobalOptions;
   out: Output;
+  /** The run's one stop (Ctrl-C, SIGTERM), owned by main(): its `signal` ends every request and every wait. */
+  interruption: RunInterruption;
   settings(): Promise<VolmigSettings>;
   client(): Promise<BlockStorageClient>;
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CommandContext, CommandEnv } from './context.js';
-import type { EvacuateCliOptions } from '../migration/evacuate.js';
+import type { EvacuationLimits, EvacuationRequest } from '../migration/evacuate/index.js';
+import type { Volume } from '../model/cinder.js';
+import { UsageError } from '../errors.js';
 
 export function registerEvacuate(program: Command, ctx: CommandContext): void {
   program
@@ -37,21 +39,18 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
-        const { parseEvacuateOptions } = await import('../migration/evacuate.js');
-        return evacuate(env, parseEvacuateOptions(opts));
+        const [{ hostMatches }, duration] = await Promise.all([import('../migration/list.js'), import('../model/duration.js')]);
+        return evacuate(env, parseEvacuateOptions(opts, hostMatches, duration));
       }),
     );
 }
 
 async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<number> {
   const { io, out } = env;
-  const { planEvacuation, preflightFor, runEvacuation } = await import('../migration/evacuate.js');
+  const { planEvacuation, preflightFor, runEvacuation } = await import('../migration/evacuate/index.js');
   const { Journal, journalCloudName } = await import('../migration/journal.js');
-  const fmt = await import('../ui/evacuate-format.js');
-  const json = await import('../ui/evacuate-json.js');
-  const { UsageError, InterruptedError } = await import('../errors.js');
-  const { nowFor } = await import('../io.js');
-  const now = nowFor(io);
+  const presenter = await import('../ui/evacuate-presenter.js');
+  const { InterruptedError } = await import('../errors.js');
 
   const settings = await env.settings();
   const client = await env.client();
@@ -61,16 +60,8 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
 
   out.info(`Reading the volumes on ${options.request.from} (all projects)...`);
   const plan = await planEvacuation({ client, journal, cloud, preflight: preflightFor(client) }, options.request);
-  for (const w of plan.warnings) out.warn(w);
-
-  if (options.dryRun) {
-    if (out.json) out.resultJson(json.planJson(plan, true, capLimits), { lines: true });
-    else for (const line of fmt.renderPlan(plan, capLimits)) out.result(line);
-    return 0;
-  }
-
-  if (out.json) out.resultJson(json.planJson(plan, false, capLimits), { lines: true });
-  else for (const line of fmt.renderPlan(plan, capLimits)) out.info(line);
+  presenter.printPlan(out, plan, capLimits, options.dryRun);
+  if (options.dryRun) return 0;
 
   const toSend = plan.moves.filter((m) => m.action === 'migrate');
   if (toSend.length > 0 && !options.yes) {
@@ -93,35 +84,77 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
   }
 
   const intervalMs = options.limits.intervalMs ?? (settings.migration_progress_report_interval ?? 5) * 1000;
-  const title = `Evacuating ${options.request.from}`;
-  let renderer;
-  if (out.json) renderer = new json.JsonEvacuationRenderer(out, now);
-  else if (out.interactive) {
-    const { TtyEvacuationRenderer } = await import('../ui/evacuate-tty.js');
-    renderer = await TtyEvacuationRenderer.create(out, title, now);
-  } else {
-    const { PlainEvacuationRenderer } = await import('../ui/evacuate-plain.js');
-    renderer = new PlainEvacuationRenderer(out, now);
-  }
-
-  const outcome = await runEvacuation(plan, { ...options.limits, intervalMs }, { io, client, journal, cloud, renderer });
-
-  if (out.json) {
-    out.resultJson(json.summaryJson(plan, outcome, now()), { lines: true });
-  } else {
-    for (const line of fmt.renderSummaryTable(fmt.summaryRows(plan, outcome))) out.result(line);
-  }
-  const closing = fmt.closingLine(plan, outcome);
-  if (outcome.exitCode === 0) out.success(closing);
-  else out.error(closing);
-
-  const running = outcome.states.filter((s) => s.result === 'running').map((s) => s.move.volume.id);
-  if (running.length) {
-    out.info(`Still migrating on the server: ${running.join(' ')}`);
-    out.info(`Follow them with: volmig progress ${running.join(' ')} --watch`);
-  }
-  if (outcome.end !== 'completed' || outcome.states.some((s) => s.result === 'not-started')) {
-    out.info('Run the same evacuate command again to resume: moved volumes are skipped, running ones followed, none sent twice.');
-  }
+  const renderer = await presenter.createEvacuationRenderer(out, `Evacuating ${options.request.from}`);
+  const outcome = await runEvacuation(plan, { ...options.limits, intervalMs }, {
+    io,
+    client,
+    journal,
+    cloud,
+    renderer,
+    signal: env.interruption.signal,
+    interruptedExitCode: () => env.interruption.exitCode,
+  });
+  presenter.printOutcome(out, plan, outcome);
   return outcome.exitCode;
 }
+
+export interface EvacuateCliOptions {
+  request: EvacuationRequest;
+  limits: Omit<EvacuationLimits, 'intervalMs'> & { intervalMs?: number };
+  dryRun: boolean;
+  yes: boolean;
+}
+
+const POOL_RE = /^[^\s@#]+@[^\s@#]+#[^\s@#]+$/;
+const SOURCE_RE = /^[^\s@#]+(@[^\s@#]+(#[^\s@#]+)?)?$/;
+
+function positiveInt(flag: string, value: unknown): number {
+  const text = String(value);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`invalid value for ${flag}: '${text}' (expected a positive whole number)`);
+  return Number(text);
+}
+
+/** Checks every flag before anything is read from the cloud; a bad value is a one-line usage error (exit 2). */
+export function parseEvacuateOptions(
+  opts: Record<string, unknown>,
+  hostMatches: (volume: Volume, wanted: string) => boolean,
+  { parseDuration, INTERVAL_BOUNDS }: typeof import('../model/duration.js'),
+): EvacuateCliOptions {
+  const from = String(opts.from ?? '');
+  if (!SOURCE_RE.test(from) || !from.includes('@')) {
+    throw new UsageError(`invalid value for --from: '${from}' (expected host@backend or host@backend#pool)`);
+  }
+  const rawTo = (Array.isArray(opts.to) ? opts.to : [opts.to]).flatMap((t) => String(t ?? '').split(',')).map((t) => t.trim()).filter(Boolean);
+  if (rawTo.length === 0) throw new UsageError(`invalid value for --to: '' (expected host@backend#pool)`);
+  for (const t of rawTo) {
+    if (!POOL_RE.test(t)) throw new UsageError(`invalid value for --to: '${t}' (expected host@backend#pool)`);
+  }
+  const to = [...new Set(rawTo)];
+  for (const t of to) {
+    const pseudo = { 'os-vol-host-attr:host': t } as unknown as Volume;
+    if (hostMatches(pseudo, from)) throw new UsageError(`--to ${t} is part of --from ${from}: a volume cannot be evacuated onto its own backend`);
+  }
+  const order = String(opts.order ?? 'size');
+  if (order !== 'size' && order !== 'created') throw new UsageError(`invalid value for --order: '${order}' (expected size or created)`);
+  const concurrency = positiveInt('--concurrency', opts.concurrency ?? '2');
+  const maxPerDestination = opts.maxPerDestination === undefined ? concurrency : positiveInt('--max-per-destination', opts.maxPerDestination);
+  const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(String(opts.timeout), '--timeout');
+  const intervalMs = opts.interval === undefined ? undefined : parseDuration(String(opts.interval), '--interval', INTERVAL_BOUNDS);
+  if (opts.volumeType !== undefined && String(opts.volumeType) === '') throw new UsageError(`invalid value for --volume-type: '' (expected a type name or id)`);
+  return {
+    request: {
+      from,
+      to,
+      volumeType: opts.volumeType as string | undefined,
+      project: opts.project as string | undefined,
+      includeInUse: Boolean(opts.includeInUse),
+      order,
+      force: Boolean(opts.force),
+      forceHostCopy: Boolean(opts.forceHostCopy),
+    },
+    limits: { concurrency, maxPerDestination, continueOnError: Boolean(opts.continueOnError), timeoutMs, intervalMs },
+    dryRun: Boolean(opts.dryRun),
+    yes: Boolean(opts.yes),
+  };
+}
+

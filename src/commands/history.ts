@@ -49,7 +49,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
               header: 'Outcome',
               value: (e) => e.outcome,
               color: (padded, e) =>
-                e.outcome === 'success' ? env.out.c.green(padded) : ['error', 'rejected', 'unknown'].includes(e.outcome) ? env.out.c.red(padded) : padded,
+                e.outcome === 'success' ? env.out.stdoutStyle.green(padded) : ['error', 'rejected', 'unknown'].includes(e.outcome) ? env.out.stdoutStyle.red(padded) : padded,
             },
             { header: 'Reason', value: (e) => e.reason ?? '-' },
           ],

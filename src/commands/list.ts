@@ -41,7 +41,7 @@ export function registerList(program: Command, ctx: CommandContext): void {
           return 0;
         }
         let count: number;
-        const table = new StreamingTable(volumeColumns(out.cResult, { long: Boolean(opts.long) }), (line) => out.result(line));
+        const table = new StreamingTable(volumeColumns(out.stdoutStyle, { long: Boolean(opts.long) }), (line) => out.result(line));
         try {
           for await (const row of listVolumeRows(client, options)) table.push(row);
         } finally {

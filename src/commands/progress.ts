@@ -24,7 +24,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
         const { waitDurations } = await import('./wait-wiring.js');
         const settings = await env.settings();
         const watch = Boolean(opts.watch);
-        const { intervalMs: explicitInterval, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, watch);
+        const { intervalMs: explicitInterval, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, watch, '--watch');
 
         const client = await env.client();
         const run = await import('../migration/progress-run.js');
@@ -43,7 +43,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
           for (const s of snaps) env.out.result(fmt.oneShotLine(s));
           return 0;
         }
-        const { resolvePollIntervalMs } = await import('../migration/wait.js');
+        const { resolvePollIntervalMs } = await import('../migration/interval.js');
         const { createProgressSink } = await import('../ui/progress-renderer.js');
         const { volumeHost } = await import('../model/cinder.js');
         let hosts: (string | null)[] = [];
@@ -51,11 +51,19 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
           hosts = (await Promise.all(refs.map((r) => client.findVolume(r, { allProjects: true })))).map((v) => volumeHost(v));
         }
         const intervalMs = await resolvePollIntervalMs(explicitInterval, settings.migration_progress_report_interval, client, hosts);
+        const { journalStarts } = await import('../migration/start-time.js');
+        const { journalCloudName } = await import('../migration/journal.js');
+        const cloud = journalCloudName(env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
         const summary = await run.watchProgress(
-          client,
-          env.io,
           { refs, all, intervalMs, timeoutMs, stallTimeoutMs },
-          (n) => createProgressSink(env.out, n, nowFor(env.io)),
+          {
+            client,
+            io: env.io,
+            signal: env.interruption.signal,
+            interruptedExitCode: () => env.interruption.exitCode,
+            createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
+            knownStarts: (ids) => journalStarts(env.io, cloud, ids),
+          },
         );
         return summary.exitCode;
       }),

@@ -36,16 +36,12 @@ async function recover(env: CommandEnv, ref: string, flags: RecoverFlags): Promi
   const client = await env.client();
   const { inspectForRecovery, applyRecovery } = await import('../migration/recover.js');
 
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
-  io.signals?.on('SIGINT', onSigint);
-  let plan;
-  try {
-    plan = await inspectForRecovery(client, io, ref, { sampleMs: Math.round(sample * 1000), signal: stop.signal });
-  } finally {
-    io.signals?.off('SIGINT', onSigint);
-  }
-  if (stop.signal.aborted) throw new InterruptedError('interrupted while watching the migration; nothing was changed');
+  const signal = env.interruption.signal;
+  const plan = await inspectForRecovery(client, io, ref, { sampleMs: Math.round(sample * 1000), signal }).catch((err: unknown) => {
+    if (signal.aborted) throw new InterruptedError('interrupted while watching the migration; nothing was changed');
+    throw err;
+  });
+  if (signal.aborted) throw new InterruptedError('interrupted while watching the migration; nothing was changed');
 
   const id = plan.findings.volume.id;
   const report = (extra: Record<string, unknown>) =>

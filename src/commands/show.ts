@@ -22,7 +22,7 @@ export function registerShow(program: Command, ctx: CommandContext): void {
           return 0;
         }
         const { renderVolumeView } = await import('../ui/volume-view.js');
-        for (const line of renderVolumeView({ volume, target }, env.out.cResult)) env.out.result(line);
+        for (const line of renderVolumeView({ volume, target }, env.out.stdoutStyle)) env.out.result(line);
         return 0;
       }),
     );

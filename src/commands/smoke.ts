@@ -44,11 +44,10 @@ export function registerSmoke(program: Command, ctx: CommandContext): void {
 async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
   const { io, out } = env;
   const { UsageError } = await import('../errors.js');
-  const { parseDuration, formatClock } = await import('../model/duration.js');
+  const { parseDuration, INTERVAL_BOUNDS } = await import('../model/duration.js');
   const size = Number(flags.size ?? '1');
   if (!/^\d+$/.test(String(flags.size ?? '1')) || size < 1) throw new UsageError(`invalid value for --size: '${flags.size}' (expected a whole number of GiB, at least 1)`);
-  const interval = Number(flags.interval ?? '2');
-  if (!Number.isFinite(interval) || interval <= 0) throw new UsageError(`invalid value for --interval: '${flags.interval}' (expected seconds, e.g. 2 or 0.5)`);
+  const intervalMs = parseDuration(flags.interval ?? '2', '--interval', INTERVAL_BOUNDS);
   let pools: string[] | undefined;
   if (flags.pools !== undefined) {
     pools = [...new Set(flags.pools.split(',').map((p) => p.trim()).filter(Boolean))];
@@ -62,49 +61,13 @@ async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
 
   const client = await env.client();
   const { Journal, journalCloudName } = await import('../migration/journal.js');
-  const { runSmoke, smokeSuite } = await import('../migration/smoke.js');
+  const { runSmoke, smokeSuite } = await import('../migration/smoke/index.js');
+  const { smokeEvents, printSmokeSummary } = await import('../ui/smoke-presenter.js');
   const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
-  const c = out.c;
 
   const run = await runSmoke(
-    { pools, sizeGiB: size, lock: Boolean(flags.lock), volumeType: flags.volumeType, timeoutMs, intervalMs: Math.round(interval * 1000), keep: Boolean(flags.keep) },
-    {
-      io,
-      client,
-      journal: new Journal(io),
-      cloud,
-      events: {
-        begin: (pair, i, total) => out.info(`[${i + 1}/${total}] ${pair.source} -> ${pair.destination}${pair.locked ? ' (locked)' : ''}`),
-        step: (_pair, text) => out.info(`  ${text}`),
-        warn: (line) => out.warn(line),
-        result: (r) => {
-          if (out.json) {
-            out.resultJson(
-              {
-                event: 'case',
-                name: r.name,
-                source: r.pair.source,
-                destination: r.pair.destination,
-                locked: r.pair.locked,
-                result: r.skipped ? 'skipped' : r.passed ? 'pass' : 'fail',
-                duration_seconds: Math.round(r.durationMs / 100) / 10,
-                volume_id: r.volumeId,
-                failure: r.failure ?? null,
-              },
-              { lines: true },
-            );
-            return;
-          }
-          const took = formatClock(r.durationMs);
-          if (r.skipped) out.result(`SKIP  ${r.name}  (interrupted)`);
-          else if (r.passed) out.result(`${c.green('PASS')}  ${r.name}  (${took})`);
-          else {
-            out.result(`${c.red('FAIL')}  ${r.name}  (${took}): ${r.failure!.message}`);
-            for (const d of r.failure!.details) out.info(`      ${d}`);
-          }
-        },
-      },
-    },
+    { pools, sizeGiB: size, lock: Boolean(flags.lock), volumeType: flags.volumeType, timeoutMs, intervalMs, keep: Boolean(flags.keep) },
+    { io, client, journal: new Journal(io), cloud, events: smokeEvents(out), interruption: env.interruption },
   );
 
   let junitPath: string | undefined;
@@ -118,25 +81,8 @@ async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
     await rename(tmp, junitPath);
   }
 
-  const passed = run.cases.filter((x) => x.passed).length;
   const failed = run.cases.filter((x) => !x.passed && !x.skipped).length;
-  const skipped = run.cases.filter((x) => x.skipped).length;
-  const exitCode = run.interrupted ? 130 : failed > 0 || run.leftovers.length > 0 ? 1 : 0;
-  const kept = run.cases.filter((x) => x.leftBehind).map((x) => x.leftBehind!);
-
-  if (out.json) {
-    out.resultJson(
-      { event: 'summary', passed, failed, skipped, total: run.cases.length, pools: run.pools, volume_type: run.volumeType, junit: junitPath ?? null, left_behind: [...run.leftovers, ...kept], exit_code: exitCode },
-      { lines: true },
-    );
-  }
-  const parts = [`${passed} passed`, `${failed} failed`];
-  if (skipped) parts.push(`${skipped} not run`);
-  const line = `Smoke ${run.interrupted ? 'interrupted' : 'finished'}: ${parts.join(', ')} of ${run.cases.length} (pools ${run.pools.join(', ')}; type ${run.volumeType}; ${formatClock(run.endedAt - run.startedAt)}).`;
-  if (exitCode === 0) out.success(line);
-  else out.error(line);
-  if (junitPath) out.info(`JUnit report: ${junitPath}`);
-  if (run.leftovers.length) out.error(`Could not delete these test volumes: ${run.leftovers.join(' ')} (delete them by hand; volmig recover helps with a stuck migration).`);
-  if (kept.length) out.info(`Kept (--keep): ${kept.join(' ')}`);
+  const exitCode = run.interrupted ? env.interruption.exitCode : failed > 0 || run.leftovers.length > 0 ? 1 : 0;
+  printSmokeSummary(out, run, exitCode, junitPath);
   return exitCode;
 }

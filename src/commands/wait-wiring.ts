@@ -4,10 +4,12 @@ import type { BlockStorageClient } from '../api/block-storage.js';
 import type { Volume } from '../model/cinder.js';
 import type { CommandEnv } from './context.js';
 import type { VolmigSettings } from '../config/settings.js';
-import type { JournalHook } from '../migration/migrate.js';
+import type { RequestEvents } from '../migration/events.js';
+import type { JournalHook } from '../migration/journal-hook.js';
 import type { ProgressSink } from '../migration/progress.js';
-import type { Reporter } from '../migration/report.js';
+import type { ProgressSources } from '../migration/sources/sources.js';
 import type { Io } from '../io.js';
+import { UsageError } from '../errors.js';
 
 export interface WaitDurations {
   intervalMs?: number;
@@ -16,15 +18,19 @@ export interface WaitDurations {
 }
 
 /**
- * --interval, --timeout and --stall-timeout in ms, checked in that order (a bad value is a usage error naming the
- * flag). The two timeouts fall back to the settings file only when the command waits.
+ * --interval, --timeout and --stall-timeout in ms, in the one duration grammar, checked in that order (a bad value is
+ * a usage error naming the flag). `waits`: the command waits (--wait/--watch); the timeouts are meaningless without
+ * it, so giving one is a usage error rather than silently ignored, and the settings file's apply only then.
  */
-export async function waitDurations(opts: Record<string, unknown>, settings: VolmigSettings, waits = true): Promise<WaitDurations> {
-  const { parseDuration } = await import('../model/duration.js');
+export async function waitDurations(opts: Record<string, unknown>, settings: VolmigSettings, waits = true, waitFlag = '--wait'): Promise<WaitDurations> {
+  const { parseDuration, INTERVAL_BOUNDS } = await import('../model/duration.js');
+  for (const [key, flag] of [['timeout', '--timeout'], ['stallTimeout', '--stall-timeout'], ['interval', '--interval']] as const) {
+    if (!waits && opts[key] !== undefined) throw new UsageError(`${flag} applies only with ${waitFlag}: add ${waitFlag}, or leave ${flag} out`);
+  }
   const timeout = (opts.timeout as string | undefined) ?? (waits ? settings.timeout : undefined);
   const stall = (opts.stallTimeout as string | undefined) ?? (waits ? settings.stall_timeout : undefined);
   return {
-    intervalMs: opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval') : undefined,
+    intervalMs: opts.interval !== undefined ? parseDuration(String(opts.interval), '--interval', INTERVAL_BOUNDS) : undefined,
     timeoutMs: timeout !== undefined ? parseDuration(timeout, '--timeout') : undefined,
     stallTimeoutMs: stall !== undefined ? parseDuration(stall, '--stall-timeout') : undefined,
   };
@@ -34,28 +40,32 @@ export async function waitDurations(opts: Record<string, unknown>, settings: Vol
 export interface RequestDeps {
   client: BlockStorageClient;
   io: Io;
-  out: Reporter;
+  events: RequestEvents;
+  signal: AbortSignal;
+  interruptedExitCode: () => number;
   createSink: (volumes: number) => Promise<ProgressSink>;
   /** --interval, else the settings file, else the smallest interval the source (and destination) pools report. */
   resolveIntervalMs: (volume: Volume, destination?: string | null) => Promise<number>;
+  sources?: ProgressSources;
   journal: JournalHook;
 }
 
 /**
  * The wiring `migrate` and `retype` share: settings, the wait flags (checked before any request), the client, the
- * progress display, the poll interval and the journal.
+ * presenters, the poll interval and the journal.
  */
 export async function requestWiring(env: CommandEnv, opts: Record<string, unknown>): Promise<{ deps: RequestDeps; timeoutMs?: number; stallTimeoutMs?: number }> {
   const settings = await env.settings();
-  const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings);
+  const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, Boolean(opts.wait));
   return { deps: await requestDeps(env, settings, intervalMs), timeoutMs, stallTimeoutMs };
 }
 
 async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs: number | undefined): Promise<RequestDeps> {
   const client = await env.client();
-  const [{ resolvePollIntervalMs }, { createProgressSink }, { journalHook }, { nowFor }, { volumeHost }] = await Promise.all([
-    import('../migration/wait.js'),
+  const [{ resolvePollIntervalMs }, { createProgressSink }, { createRequestPresenter }, { journalHook }, { nowFor }, { volumeHost }] = await Promise.all([
+    import('../migration/interval.js'),
     import('../ui/progress-renderer.js'),
+    import('../ui/request-presenter.js'),
     import('../migration/journal-hook.js'),
     import('../io.js'),
     import('../model/cinder.js'),
@@ -63,7 +73,9 @@ async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs
   return {
     client,
     io: env.io,
-    out: env.out,
+    events: createRequestPresenter(env.out),
+    signal: env.interruption.signal,
+    interruptedExitCode: () => env.interruption.exitCode,
     createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
     resolveIntervalMs: (volume, destination = null) =>
       resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume), destination]),

@@ -1,3 +1,4 @@
+import { HTTP_TIMEOUT_BOUNDS, parseDuration } from '../model/duration.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { GlobalOptions } from './global-options.js';
@@ -94,11 +95,10 @@ function truthy(value: Str): boolean | undefined {
   return undefined;
 }
 
+/** An HTTP timeout in the one duration grammar (bare number = seconds), within 1 s to 1 h; in seconds. */
 function seconds(value: Str, source: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid value for ${source}: '${value}' (expected a positive number of seconds)`);
-  return n;
+  return parseDuration(String(value), source, HTTP_TIMEOUT_BOUNDS) / 1000;
 }
 
 /**

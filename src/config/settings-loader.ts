@@ -1,4 +1,4 @@
-import { parseDuration } from '../model/duration.js';
+import { HTTP_TIMEOUT_BOUNDS, INTERVAL_BOUNDS, parseDuration, type DurationBounds } from '../model/duration.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { VolmigSettings } from './settings.js';
@@ -19,7 +19,6 @@ export const SETTINGS_SEARCH_PLACES = [
 
 type Check = (value: unknown) => string | undefined;
 
-const positiveNumber: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number');
 const nonEmptyString: Check = (v) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'a non-empty string');
 // The same parser as --timeout/--stall-timeout, so a value the file accepts is one the flags accept too.
 const duration: Check = (v) => {
@@ -32,15 +31,39 @@ const duration: Check = (v) => {
   }
 };
 
+/**
+ * A number of seconds or a duration string, within bounds, as the flags take it; stored as seconds. `validateSettings`
+ * replaces the value by what this returns.
+ */
+const boundedSeconds = (bounds: DurationBounds): Check => {
+  const expected = `a number of seconds or a duration such as "30s" or "2m", from ${showBound(bounds.minMs!)} to ${showBound(bounds.maxMs!)}`;
+  return (v) => {
+    if (typeof v !== 'number' && typeof v !== 'string') return expected;
+    try {
+      parseDuration(String(v), 'x', bounds);
+      return undefined;
+    } catch {
+      return expected;
+    }
+  };
+};
+
+function showBound(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 1000}s`;
+}
+
 const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> = {
   cloud: nonEmptyString,
-  migration_progress_report_interval: positiveNumber,
+  migration_progress_report_interval: boundedSeconds(INTERVAL_BOUNDS),
   output: (v) => (v === 'table' || v === 'json' ? undefined : '"table" or "json"'),
   timeout: duration,
   stall_timeout: duration,
-  http_timeout: positiveNumber,
-  connect_timeout: positiveNumber,
+  http_timeout: boundedSeconds(HTTP_TIMEOUT_BOUNDS),
+  connect_timeout: boundedSeconds(HTTP_TIMEOUT_BOUNDS),
 };
+
+/** Keys whose value is normalised to a number of seconds. */
+const SECONDS_KEYS = new Set(['migration_progress_report_interval', 'http_timeout', 'connect_timeout']);
 
 export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA);
 
@@ -58,7 +81,7 @@ export function validateSettings(raw: unknown, filepath: string): VolmigSettings
     }
     const expected = check(value);
     if (expected) throw new UsageError(`${filepath}: setting '${key}' must be ${expected}, not ${JSON.stringify(value)}`);
-    out[key] = typeof value === 'string' ? value.trim() : value;
+    out[key] = SECONDS_KEYS.has(key) ? parseDuration(String(value), key) / 1000 : typeof value === 'string' ? value.trim() : value;
   }
   return out as VolmigSettings;
 }

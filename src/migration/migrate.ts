@@ -1,16 +1,14 @@
-import type { BlockStorageClient } from '../api/block-storage.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
-import { nowFor, type Io } from '../io.js';
-import { journalEnd } from './journal-hook.js';
-import { type MigrationBaseline } from './phases.js';
-import { isInFlight, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume } from '../model/cinder.js';
-import { preflightMigration, type PreflightReport } from './preflight.js';
+import { nowFor } from '../io.js';
+import { normalizedMigrationStatus, volumeHost, volumeLabel, type Volume } from '../model/cinder.js';
+import { journalEnd, type JournalHook } from './journal-hook.js';
+import type { MigrationBaseline } from './phases.js';
+import { preflightMigration } from './preflight.js';
 import type { ProgressSink } from './progress.js';
-import { apiReason, CinderApiError, refusalLine, RequestOutcomeUnknownError, type Reporter } from './report.js';
-import { watchVolumes, type WatchSummary } from './wait.js';
-
-export const ACCEPTED_MESSAGE =
-  'Your migration request has been received. Please check migration status and the server log to see more information.';
+import { apiReason } from './report.js';
+import { apiRefusal, CommandDeadline, lookUp, reject, sendOnce, type RequestContext } from './request.js';
+import type { ProgressSources } from './sources/sources.js';
+import { watchVolumes } from './watch.js';
 
 export interface MigrateRequestOptions {
   volumeRef: string;
@@ -25,202 +23,154 @@ export interface MigrateRequestOptions {
   stallTimeoutMs?: number;
 }
 
-export interface JournalHook {
-  (entry: {
-    action: 'migrate' | 'retype';
-    volume: Volume | { id: string; name?: string | null };
-    sourceHost: string | null;
-    destination: string | null;
-    options: Record<string, unknown>;
-    outcome: 'requested' | 'rejected' | 'success' | 'error' | 'timeout' | 'interrupted' | 'unknown';
-    reason?: string;
-    requestId?: string;
-  }): Promise<void>;
-}
-
-export interface MigrateDeps {
-  client: BlockStorageClient;
-  io: Io;
-  out: Reporter;
+export interface MigrateDeps extends RequestContext {
+  /** Exit code of an interrupted watch (130 after Ctrl-C, 143 after SIGTERM). */
+  interruptedExitCode: () => number;
   /** Builds the progress display for --wait (TTY bars, plain lines or JSON lines). */
   createSink: (volumes: number) => Promise<ProgressSink>;
   /** Poll interval for --wait, resolved by the caller from flags, settings and pool capabilities. */
   resolveIntervalMs: (volume: Volume, destination: string | null) => Promise<number>;
+  /** Storage probes for --wait, when the server gives no number. */
+  sources?: ProgressSources;
   journal?: JournalHook;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * `volmig migrate`: resolve the volume, run the pre-flight checks, send os-migrate_volume once, tell the user what
- * happened in the seed's words, and with --wait follow the migration to its end.
+ * `volmig migrate`: resolve the volume, run the pre-flight checks, send os-migrate_volume once, say what happened in
+ * the seed's words (through the events), and with --wait follow the migration to its end.
  */
 export async function migrateVolume(opts: MigrateRequestOptions, deps: MigrateDeps): Promise<number> {
-  const { client, out } = deps;
+  const { events } = deps;
   const now = nowFor(deps.io);
+  const deadline = new CommandDeadline(deps.io, deps.signal, opts.wait ? opts.timeoutMs : undefined);
+  const client = deps.client.withSignal(deadline.signal);
   const destination = opts.host ?? null;
   const destLabel = opts.host ?? `cluster ${opts.cluster}`;
-  const refuse = (reason: string, code: number, extra: Record<string, unknown> = {}): never => {
-    out.error(refusalLine('migration', reason));
-    if (out.json) out.resultJson({ event: 'rejected', volume: opts.volumeRef, destination: destLabel, reason, exit_code: code, ...extra }, { lines: true });
-    throw new ReportedError(reason, code as ExitCode);
-  };
+  const base = { action: 'migration' as const, volumeRef: opts.volumeRef, destination: destLabel, newType: null, checks: null };
+  const refuseLookup = (reason: string, code: number, api: ReturnType<typeof apiRefusal> | null): never =>
+    reject(events, { ...base, volumeId: null, name: null, by: null, reasons: [reason], exitCode: code, api });
 
   let volume: Volume | undefined;
   try {
     volume = await client.findVolume(opts.volumeRef, { allProjects: true });
   } catch (err) {
     // --skip-checks sends the request anyway when the id looks like one, so Cinder's own 404 is what the user sees.
-    if (!(opts.skipChecks && UUID.test(opts.volumeRef) && err instanceof VolmigError && err.exitCode === ExitCode.NOT_FOUND)) {
-      if (err instanceof CinderApiError) refuse(apiReason(err), err.exitCode, apiFields(err));
-      if (err instanceof VolmigError) refuse(err.message, err.exitCode);
-      throw err;
-    }
+    const notFound = err instanceof VolmigError && err.exitCode === ExitCode.NOT_FOUND;
+    if (!(opts.skipChecks && UUID.test(opts.volumeRef) && notFound)) await lookUp(Promise.reject(err), refuseLookup);
   }
   const volumeId = volume?.id ?? opts.volumeRef;
-  const name = volume ? label(volume) : volumeId;
   const baseline: MigrationBaseline | undefined = volume
     ? { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null, status: volume.status }
     : undefined;
   const journalOptions = { force: opts.force, force_host_copy: opts.forceHostCopy, cluster: opts.cluster ?? null, wait: opts.wait, skip_checks: opts.skipChecks };
+  const journal = (outcome: Parameters<JournalHook>[0]['outcome'], extra: { reason?: string; requestId?: string; destination?: string | null } = {}) =>
+    deps.journal?.({
+      action: 'migrate',
+      volume: volume ?? { id: volumeId },
+      sourceHost: baseline?.host ?? null,
+      destination: extra.destination ?? destLabel,
+      options: journalOptions,
+      outcome,
+      ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
+      ...(extra.requestId !== undefined ? { requestId: extra.requestId } : {}),
+    });
 
   if (!opts.skipChecks && volume) {
-    let report: PreflightReport;
-    try {
-      report = await preflightMigration(client, volume, { host: opts.host, cluster: opts.cluster });
-    } catch (err) {
-      if (err instanceof CinderApiError) refuse(apiReason(err), err.exitCode, apiFields(err));
-      if (err instanceof VolmigError) refuse(err.message, err.exitCode);
-      throw err;
-    }
-    for (const w of report.warnings) out.warn(w);
+    const report = await lookUp(preflightMigration(client, volume, { host: opts.host, cluster: opts.cluster }), refuseLookup);
+    for (const w of report.warnings) events({ type: 'warning', message: w });
     if (report.failures.length > 0) {
-      for (const f of report.failures) out.error(refusalLine('migration', f.reason ?? f.check));
-      if (out.json) {
-        out.resultJson(
-          { event: 'rejected', volume_id: volume.id, name: volume.name, destination: destLabel, by: 'volmig', checks: report.checks, exit_code: ExitCode.REJECTED },
-          { lines: true },
-        );
-      }
-      throw new ReportedError(report.failures.map((f) => f.reason).join('; '), ExitCode.REJECTED);
+      reject(events, {
+        ...base,
+        volumeId: volume.id,
+        name: volume.name,
+        by: 'volmig',
+        reasons: report.failures.map((f) => f.reason ?? f.check),
+        checks: report.checks,
+        exitCode: ExitCode.REJECTED,
+        api: null,
+      });
     }
     if (opts.dryRun) {
-      if (out.json) out.resultJson({ event: 'checked', volume_id: volume.id, name: volume.name, destination: destLabel, checks: report.checks, would_send: true }, { lines: true });
-      else {
-        for (const c of report.checks) out.info(`  ok  ${c.check}${c.detail ? `: ${c.detail}` : ''}`);
-        out.result(`Dry run: every pre-flight check passed; volume ${name} can be migrated to ${destLabel}. Nothing was sent.`);
-      }
+      events({ type: 'checked', action: 'migration', volumeId: volume.id, name: volume.name, label: volumeLabel(volume), destination: destLabel, newType: null, checks: report.checks });
       return ExitCode.OK;
     }
   } else if (opts.dryRun) {
-    out.result(`Dry run with --skip-checks: nothing was checked and nothing was sent.`);
+    events({ type: 'dry-run-unchecked', action: 'migration' });
     return ExitCode.OK;
   }
 
   const requestedAt = now();
+  const sent = await sendOnce(
+    deps,
+    deadline,
+    volumeId,
+    (c) => c.migrateVolume(volumeId, { host: opts.host, cluster: opts.cluster, forceHostCopy: opts.forceHostCopy, lockVolume: opts.force }),
+    { action: 'migration', baseline: baseline ?? { host: null, migrationStatus: null, updatedAt: null }, destination },
+  );
   let requestId: string | undefined;
-  try {
-    const res = await client.migrateVolume(volumeId, {
-      host: opts.host,
-      cluster: opts.cluster,
-      forceHostCopy: opts.forceHostCopy,
-      lockVolume: opts.force,
-    });
-    requestId = res.requestId;
-  } catch (err) {
-    if (err instanceof RequestOutcomeUnknownError) {
-      const started = await readBack(client, volumeId, baseline, out, err);
-      if (!started) {
-        await deps.journal?.({ action: 'migrate', volume: volume ?? { id: volumeId }, sourceHost: baseline?.host ?? null, destination: destLabel, options: journalOptions, outcome: 'unknown', reason: err.message });
-        throw new ReportedError(err.message, ExitCode.UNAVAILABLE);
-      }
-    } else if (err instanceof CinderApiError) {
-      await deps.journal?.({ action: 'migrate', volume: volume ?? { id: volumeId }, sourceHost: baseline?.host ?? null, destination: destLabel, options: journalOptions, outcome: 'rejected', reason: err.message, requestId: err.requestId });
-      refuse(apiReason(err), err.exitCode, { by: 'api', ...apiFields(err) });
-    } else {
-      if (err instanceof VolmigError) refuse(err.message, err.exitCode);
-      throw err;
+  let answer: 'read' | 'unreadable' | 'reconciled' = 'read';
+  if (sent.kind === 'refused') {
+    const err = sent.error;
+    await journal('rejected', { reason: err.message, requestId: err.requestId });
+    reject(events, { ...base, volumeId: null, name: null, by: 'api', reasons: [apiReason(err)], exitCode: err.exitCode, api: apiRefusal(err) });
+  } else if (sent.kind === 'lost') {
+    const { verdict, error } = sent.reconciliation;
+    if (verdict === 'not-started' || verdict === 'unknown') {
+      await journal('unknown', { reason: verdict === 'unknown' ? `${sent.error.message}; read-back failed: ${error}` : sent.error.message });
+      throw new ReportedError(sent.error.message, ExitCode.UNAVAILABLE);
     }
+    answer = 'reconciled';
+  } else {
+    requestId = sent.result.requestId;
+    if (sent.result.unreadableBody) answer = 'unreadable';
   }
 
-  out.success(ACCEPTED_MESSAGE);
   const next = `volmig progress ${volumeId} --watch`;
-  if (!opts.wait) out.info(`Next: ${next}`);
-  if (out.json) {
-    out.resultJson(
-      {
-        event: 'accepted',
-        time: new Date(requestedAt).toISOString(),
-        volume_id: volumeId,
-        name: volume?.name ?? null,
-        source_host: baseline?.host ?? null,
-        destination: opts.host ?? null,
-        cluster: opts.cluster ?? null,
-        force_host_copy: opts.forceHostCopy,
-        lock_volume: opts.force,
-        request_id: requestId ?? null,
-        next,
-      },
-      { lines: true },
-    );
-  }
-  await deps.journal?.({ action: 'migrate', volume: volume ?? { id: volumeId }, sourceHost: baseline?.host ?? null, destination: destLabel, options: journalOptions, outcome: 'requested', requestId });
+  events({
+    type: 'accepted',
+    action: 'migration',
+    at: requestedAt,
+    volumeId,
+    name: volume?.name ?? null,
+    sourceHost: baseline?.host ?? null,
+    destination: opts.host ?? null,
+    cluster: opts.cluster ?? null,
+    forceHostCopy: opts.forceHostCopy,
+    lockVolume: opts.force,
+    previousType: null,
+    newType: null,
+    migrationPolicy: null,
+    requestId: requestId ?? null,
+    answer,
+    next,
+    waiting: opts.wait,
+  });
+  await journal('requested', requestId !== undefined ? { requestId } : {});
   if (!opts.wait) return ExitCode.OK;
 
-  const intervalMs = volume ? await deps.resolveIntervalMs(volume, destination) : 5000;
+  const intervalMs = volume ? await deps.resolveIntervalMs(volume, destination).catch(() => 5000) : 5000;
   const sink = await deps.createSink(1);
-  const summary: WatchSummary = await watchVolumes(
+  const summary = await watchVolumes(
     [{ volumeId, name: volume?.name ?? null, kind: 'migration', baseline, startedAt: requestedAt, destination }],
     {
-      client,
+      client: deps.client,
       io: deps.io,
       sink,
+      signal: deps.signal,
+      interruptedExitCode: deps.interruptedExitCode,
       intervalMs,
       timeoutMs: opts.timeoutMs,
+      deadlineAt: deadline.at,
       stallTimeoutMs: opts.stallTimeoutMs,
       resumeCommand: next,
+      sources: deps.sources,
       onResult: async (r) => {
-        await deps.journal?.({ action: 'migrate', volume: volume ?? { id: volumeId }, sourceHost: baseline?.host ?? null, destination: r.destinationHost ?? destLabel, options: journalOptions, ...journalEnd(r) });
+        await journal(journalEnd(r).outcome, { reason: journalEnd(r).reason, destination: r.destinationHost ?? destLabel });
       },
     },
   );
   return summary.exitCode;
 }
 
-function apiFields(err: CinderApiError): Record<string, unknown> {
-  return { http_status: err.status, fault: err.faultName ?? null, message: err.message, request_id: err.requestId ?? null };
-}
-
-/**
- * The POST may have reached Cinder although its answer was lost. volmig never sends it again: it reads the volume
- * and tells whether a migration started (then carries on as if accepted) or not (then says so and stops).
- */
-async function readBack(client: BlockStorageClient, id: string, baseline: MigrationBaseline | undefined, out: Reporter, err: RequestOutcomeUnknownError): Promise<boolean> {
-  out.warn(`the answer to the migration request was lost (${err.message.replace(/; the server may.*$/, '')}). volmig does not send it again; reading the volume back.`);
-  let v: Volume;
-  try {
-    v = await client.getVolume(id);
-  } catch (readErr) {
-    const why = readErr instanceof Error ? readErr.message : String(readErr);
-    out.error(refusalLine('migration', `the answer was lost and the volume could not be read back (${why}); whether the migration started is unknown. Check with: volmig show ${id}`));
-    return false;
-  }
-  const ms = normalizedMigrationStatus(v);
-  const started =
-    isInFlight(v) ||
-    (baseline !== undefined &&
-      ((volumeHost(v) !== baseline.host && volumeHost(v) !== null) ||
-        ms !== baseline.migrationStatus ||
-        (baseline.updatedAt !== null && v.updated_at !== baseline.updatedAt && (ms === 'error' || ms === 'success'))));
-  if (started) {
-    out.info(`The volume shows the migration started (migration_status ${ms ?? 'none'}, host ${volumeHost(v) ?? 'unknown'}).`);
-    return true;
-  }
-  out.error(
-    refusalLine(
-      'migration',
-      `the answer was lost and volume ${id} shows no migration (status ${v.status}, migration_status ${ms ?? 'none'}): the request was probably not carried out. volmig did not resend it; check with volmig show ${id} and run the command again if needed.`,
-    ),
-  );
-  return false;
-}

@@ -29,7 +29,10 @@ const SETTLED = new Set(['available', 'in-use']);
  * that each refusal can name its cause: status, migration in flight, snapshots, group, replication, same host;
  * then the destination: pool, service, capacity, volume type.
  */
-export async function preflightMigration(client: BlockStorageClient, volume: Volume, dest: Destination): Promise<PreflightReport> {
+/** The reads the pre-flight checks make (evacuation planning remembers them across the checks of one plan). */
+export type PreflightReads = Pick<BlockStorageClient, 'listSnapshots' | 'getPools' | 'listServices' | 'findVolumeType'>;
+
+export async function preflightMigration(client: PreflightReads, volume: Volume, dest: Destination): Promise<PreflightReport> {
   const checks: CheckResult[] = [];
   const warnings: string[] = [];
   const name = label(volume);
@@ -82,7 +85,7 @@ export async function preflightMigration(client: BlockStorageClient, volume: Vol
 
 type Add = (check: string, ok: boolean, reason: string | undefined, detail?: string) => void;
 
-async function checkHost(client: BlockStorageClient, volume: Volume, host: string, add: Add): Promise<void> {
+async function checkHost(client: PreflightReads, volume: Volume, host: string, add: Add): Promise<void> {
   const name = label(volume);
   const current = volumeHost(volume);
   // Cinder compares the strings exactly; so does volmig, so that the answer is the API's.
@@ -138,7 +141,7 @@ async function checkHost(client: BlockStorageClient, volume: Volume, host: strin
   }
 }
 
-async function checkCluster(client: BlockStorageClient, volume: Volume, cluster: string, add: Add): Promise<void> {
+async function checkCluster(client: PreflightReads, volume: Volume, cluster: string, add: Add): Promise<void> {
   const name = label(volume);
   add('destination-differs', volume.cluster_name !== cluster, `volume ${name} is already in cluster ${cluster}.`, `current cluster ${volume.cluster_name ?? 'none'}`);
   const services = (await client.listServices({ binary: 'cinder-volume' })).filter((s) => s.cluster === cluster);

@@ -1,9 +1,10 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { isInFlight, normalizedMigrationStatus, type Volume, volumeHost } from '../model/cinder.js';
+import { isInFlight, migrationSourceId, type Volume, volumeHost } from '../model/cinder.js';
 import { nowFor, type Io } from '../io.js';
 import type { ProgressSink } from './progress.js';
+import type { ProgressSources } from './sources/sources.js';
 import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
-import { watchAllMigrations, watchVolumes, type WatchSummary } from './wait.js';
+import { watchAllMigrations, watchVolumes, type WatchSummary } from './watch.js';
 
 export interface ProgressRunOptions {
   refs: string[];
@@ -16,20 +17,19 @@ export interface ProgressRunOptions {
 /** One reading of each volume, for `progress` without --watch. */
 export async function readProgressOnce(client: BlockStorageClient, io: Io, refs: string[], all: boolean): Promise<ProgressSnapshot[]> {
   const now = nowFor(io);
-  let volumes: Volume[];
   if (all) {
-    volumes = [];
+    const volumes: Volume[] = [];
     const targets = new Map<string, string>();
     for await (const v of client.listVolumes({ allProjects: true })) {
-      const ms = normalizedMigrationStatus(v);
-      if (ms?.startsWith('target:')) {
+      const source = migrationSourceId(v);
+      if (source !== undefined) {
         const h = volumeHost(v);
-        if (h) targets.set(ms.slice(7), h);
+        if (h) targets.set(source, h);
       } else if (isInFlight(v)) volumes.push(v);
     }
     return volumes.map((v) => snapshotOf(v, now(), targets.get(v.id) ?? null));
   }
-  volumes = await Promise.all(refs.map((ref) => client.findVolume(ref, { allProjects: true })));
+  const volumes = await Promise.all(refs.map((ref) => client.findVolume(ref, { allProjects: true })));
   const { findMigrationTarget } = await import('./list.js');
   return Promise.all(
     volumes.map(async (v) => {
@@ -44,25 +44,31 @@ export async function readProgressOnce(client: BlockStorageClient, io: Io, refs:
 }
 
 function snapshotOf(v: Volume, at: number, destination: string | null): ProgressSnapshot {
-  const tracker = new MigrationTracker({ volumeId: v.id, startedAt: at, destination });
+  const tracker = new MigrationTracker({ volumeId: v.id, startedAt: null, watchStartedAt: at, destination });
   return tracker.observe(v, at);
 }
 
+export interface WatchProgressDeps {
+  client: BlockStorageClient;
+  io: Io;
+  signal: AbortSignal;
+  interruptedExitCode: () => number;
+  createSink: (volumes: number) => Promise<ProgressSink>;
+  sources?: ProgressSources;
+  /** When volmig itself started these migrations (the journal), by volume id. */
+  knownStarts?: (volumeIds: string[]) => Promise<Map<string, number>>;
+}
+
 /** `progress --watch` for named volumes, or `--all`. */
-export async function watchProgress(
-  client: BlockStorageClient,
-  io: Io,
-  options: ProgressRunOptions,
-  createSink: (volumes: number) => Promise<ProgressSink>,
-): Promise<WatchSummary> {
+export async function watchProgress(options: ProgressRunOptions, deps: WatchProgressDeps): Promise<WatchSummary> {
   const { intervalMs, timeoutMs, stallTimeoutMs } = options;
-  if (options.all) {
-    return watchAllMigrations({ client, io, sink: await createSink(2), intervalMs, timeoutMs, stallTimeoutMs });
-  }
-  const volumes = await Promise.all(options.refs.map((ref) => client.findVolume(ref, { allProjects: true })));
-  const sink = await createSink(volumes.length);
+  const common = { client: deps.client, io: deps.io, signal: deps.signal, interruptedExitCode: deps.interruptedExitCode, intervalMs, timeoutMs, stallTimeoutMs, sources: deps.sources };
+  if (options.all) return watchAllMigrations({ ...common, sink: await deps.createSink(2) });
+  const volumes = await Promise.all(options.refs.map((ref) => deps.client.findVolume(ref, { allProjects: true })));
+  const starts = (await deps.knownStarts?.(volumes.map((v) => v.id))) ?? new Map<string, number>();
+  const sink = await deps.createSink(volumes.length);
   return watchVolumes(
-    volumes.map((v) => ({ volumeId: v.id, name: v.name, kind: 'migration' as const })),
-    { client, io, sink, intervalMs, timeoutMs, stallTimeoutMs, resumeCommand: `volmig progress ${volumes.map((v) => v.id).join(' ')} --watch` },
+    volumes.map((v) => ({ volumeId: v.id, name: v.name, kind: 'migration' as const, startedAt: starts.get(v.id) ?? null })),
+    { ...common, sink, resumeCommand: `volmig progress ${volumes.map((v) => v.id).join(' ')} --watch` },
   );
 }

@@ -1,7 +1,12 @@
 import type { ProgressSnapshot } from './tracker.js';
 
-/** How one watched volume ended, as far as volmig saw it. */
-export type WatchOutcome = 'success' | 'error' | 'timeout' | 'stalled' | 'interrupted' | 'idle' | 'gone';
+import type { ProgressSourceName } from './sources/probe.js';
+
+/**
+ * How one watched volume ended, as far as volmig saw it. `denied`: the API refused to show the volume (401 after
+ * re-authentication, or 403), so the watch ended without knowing the migration's end.
+ */
+export type WatchOutcome = 'success' | 'error' | 'timeout' | 'stalled' | 'interrupted' | 'idle' | 'gone' | 'denied';
 
 export interface WatchResult {
   volumeId: string;
@@ -17,8 +22,13 @@ export interface WatchResult {
   details: string[];
   sourceHost: string | null;
   destinationHost: string | null;
+  /** From the migration's start (`durationFrom` start), or only from when this watch began (watch). */
   durationMs: number;
+  durationFrom: 'start' | 'watch';
+  /** From progress volmig saw move, and only when the whole duration is known; else null. */
   averageBytesPerSecond: number | null;
+  /** Where the progress numbers came from (none: the server gave none and no probe could read the storage). */
+  source: ProgressSourceName;
   /** A `target:` volume the failed migration left behind, if one was found. */
   leftoverTarget?: string | null;
   /** Volume status after the end (e.g. back to `available`). */
@@ -37,6 +47,8 @@ export interface ProgressSink {
   result(result: WatchResult): void;
   /** Restore the terminal (cursor, line); safe to call more than once. */
   stop(): void;
+  /** After stop(): the watch was interrupted while migrations go on on the server; how to pick it up again. */
+  watchStopped?(resumeCommand: string, migrations: number): void;
 }
 
 export type { ProgressSnapshot };

@@ -1,16 +1,13 @@
-import type { BlockStorageClient } from '../api/block-storage.js';
-import { ExitCode, ReportedError, VolmigError } from '../errors.js';
-import { nowFor, type Io } from '../io.js';
-import { journalEnd } from './journal-hook.js';
-import type { JournalHook } from './migrate.js';
+import { ExitCode, ReportedError } from '../errors.js';
+import { nowFor } from '../io.js';
 import { IN_FLIGHT_STATUSES, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume, type VolumeType } from '../model/cinder.js';
+import { journalEnd, type JournalHook } from './journal-hook.js';
 import type { CheckResult } from './preflight.js';
 import type { ProgressSink } from './progress.js';
-import { apiReason, CinderApiError, refusalLine, RequestOutcomeUnknownError, type Reporter } from './report.js';
-import { watchVolumes } from './wait.js';
-
-export const RETYPE_ACCEPTED_MESSAGE =
-  'Your retype request has been received. Please check the volume status, migration status and the server log to see more information.';
+import { apiReason } from './report.js';
+import { apiRefusal, CommandDeadline, lookUp, reject, sendOnce, type RequestContext } from './request.js';
+import type { ProgressSources } from './sources/sources.js';
+import { watchVolumes } from './watch.js';
 
 export interface RetypeOptions {
   volumeRef: string;
@@ -23,12 +20,11 @@ export interface RetypeOptions {
   stallTimeoutMs?: number;
 }
 
-export interface RetypeDeps {
-  client: BlockStorageClient;
-  io: Io;
-  out: Reporter;
+export interface RetypeDeps extends RequestContext {
+  interruptedExitCode: () => number;
   createSink: (volumes: number) => Promise<ProgressSink>;
   resolveIntervalMs: (volume: Volume) => Promise<number>;
+  sources?: ProgressSources;
   journal?: JournalHook;
 }
 
@@ -67,81 +63,96 @@ export function retypeChecks(volume: Volume, type: VolumeType): CheckResult[] {
 
 /** `volmig retype`: checks, one os-retype request, the seed-style answer, and with --wait the retype to its end. */
 export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promise<number> {
-  const { client, out } = deps;
+  const { events } = deps;
   const now = nowFor(deps.io);
-  const refuse = (reason: string, code: number, extra: Record<string, unknown> = {}): never => {
-    out.error(refusalLine('retype', reason));
-    if (out.json) out.resultJson({ event: 'rejected', volume: opts.volumeRef, new_type: opts.typeRef, reason, exit_code: code, ...extra }, { lines: true });
-    throw new ReportedError(reason, code as ExitCode);
-  };
-  const guard = async <T>(p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (err) {
-      if (err instanceof CinderApiError) refuse(apiReason(err), err.exitCode);
-      if (err instanceof VolmigError) refuse(err.message, err.exitCode);
-      throw err;
-    }
-  };
+  const deadline = new CommandDeadline(deps.io, deps.signal, opts.wait ? opts.timeoutMs : undefined);
+  const client = deps.client.withSignal(deadline.signal);
+  const base = { action: 'retype' as const, volumeRef: opts.volumeRef, destination: null, newType: opts.typeRef, checks: null };
+  const refuseLookup = (reason: string, code: number, api: ReturnType<typeof apiRefusal> | null): never =>
+    reject(events, { ...base, volumeId: null, name: null, by: null, reasons: [reason], exitCode: code, api });
 
-  const volume = await guard(client.findVolume(opts.volumeRef, { allProjects: true }));
+  const volume = await lookUp(client.findVolume(opts.volumeRef, { allProjects: true }), refuseLookup);
   let type: VolumeType | undefined;
   if (!opts.skipChecks) {
-    type = await guard(client.findVolumeType(opts.typeRef));
+    type = await lookUp(client.findVolumeType(opts.typeRef), refuseLookup);
     const checks = retypeChecks(volume, type);
     const failures = checks.filter((c) => !c.ok);
     if (volume.status === 'in-use' && opts.migrationPolicy === 'on-demand') {
-      out.warn(`volume ${label(volume)} is attached (in-use): if the retype needs a generic migration, the compute service (Nova) must swap the instance over to the new volume.`);
+      events({ type: 'warning', message: `volume ${label(volume)} is attached (in-use): if the retype needs a generic migration, the compute service (Nova) must swap the instance over to the new volume.` });
     }
     if (failures.length > 0) {
-      for (const f of failures) out.error(refusalLine('retype', f.reason ?? f.check));
-      if (out.json) out.resultJson({ event: 'rejected', volume_id: volume.id, new_type: type.name, by: 'volmig', checks, exit_code: ExitCode.REJECTED }, { lines: true });
-      throw new ReportedError(failures.map((f) => f.reason).join('; '), ExitCode.REJECTED);
+      reject(events, {
+        ...base,
+        newType: type.name,
+        volumeId: volume.id,
+        name: volume.name,
+        by: 'volmig',
+        reasons: failures.map((f) => f.reason ?? f.check),
+        checks,
+        exitCode: ExitCode.REJECTED,
+        api: null,
+      });
     }
     if (opts.dryRun) {
-      if (out.json) out.resultJson({ event: 'checked', volume_id: volume.id, new_type: type.name, checks, would_send: true }, { lines: true });
-      else {
-        for (const c of checks) out.info(`  ok  ${c.check}${c.detail ? `: ${c.detail}` : ''}`);
-        out.result(`Dry run: every pre-flight check passed; volume ${label(volume)} can be retyped to ${type.name}. Nothing was sent.`);
-      }
+      events({ type: 'checked', action: 'retype', volumeId: volume.id, name: volume.name, label: label(volume), destination: null, newType: type.name, checks });
       return ExitCode.OK;
     }
   } else if (opts.dryRun) {
-    out.result('Dry run with --skip-checks: nothing was checked and nothing was sent.');
+    events({ type: 'dry-run-unchecked', action: 'retype' });
     return ExitCode.OK;
   }
 
+  const newType = type?.name ?? opts.typeRef;
   const options = { migration_policy: opts.migrationPolicy, wait: opts.wait, skip_checks: opts.skipChecks };
-  const journalBase = { action: 'retype' as const, volume, sourceHost: volumeHost(volume), destination: type?.name ?? opts.typeRef, options };
+  const journalBase = { action: 'retype' as const, volume, sourceHost: volumeHost(volume), destination: newType, options };
+  const baseline = { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null, status: volume.status, volumeType: volume.volume_type };
   const requestedAt = now();
+  const sent = await sendOnce(deps, deadline, volume.id, (c) => c.retypeVolume(volume.id, newType, opts.migrationPolicy), {
+    action: 'retype',
+    baseline,
+    newType: { name: newType, id: type?.id ?? null },
+  });
   let requestId: string | undefined;
-  try {
-    requestId = (await client.retypeVolume(volume.id, type?.name ?? opts.typeRef, opts.migrationPolicy)).requestId;
-  } catch (err) {
-    if (err instanceof CinderApiError) {
-      await deps.journal?.({ ...journalBase, outcome: 'rejected', reason: err.message, requestId: err.requestId });
-      refuse(apiReason(err), err.exitCode, { by: 'api', http_status: err.status, request_id: err.requestId ?? null });
+  let answer: 'read' | 'unreadable' | 'reconciled' = 'read';
+  if (sent.kind === 'refused') {
+    const err = sent.error;
+    await deps.journal?.({ ...journalBase, outcome: 'rejected', reason: err.message, requestId: err.requestId });
+    reject(events, { ...base, newType, volumeId: null, name: null, by: 'api', reasons: [apiReason(err)], exitCode: err.exitCode, api: apiRefusal(err) });
+  } else if (sent.kind === 'lost') {
+    const { verdict, error } = sent.reconciliation;
+    if (verdict === 'not-started' || verdict === 'unknown') {
+      await deps.journal?.({ ...journalBase, outcome: 'unknown', reason: verdict === 'unknown' ? `${sent.error.message}; read-back failed: ${error}` : sent.error.message });
+      throw new ReportedError(sent.error.message, ExitCode.UNAVAILABLE);
     }
-    if (err instanceof RequestOutcomeUnknownError) {
-      await deps.journal?.({ ...journalBase, outcome: 'unknown', reason: err.message });
-      out.error(refusalLine('retype', `${err.message}. Check with: volmig show ${volume.id}`));
-      throw new ReportedError(err.message, ExitCode.UNAVAILABLE);
-    }
-    throw err;
+    answer = 'reconciled';
+  } else {
+    requestId = sent.result.requestId;
+    if (sent.result.unreadableBody) answer = 'unreadable';
   }
-  out.success(RETYPE_ACCEPTED_MESSAGE);
   const next = `volmig show ${volume.id}`;
-  if (!opts.wait) out.info(`Next: ${next}${opts.migrationPolicy === 'on-demand' ? ` (and volmig progress ${volume.id} --watch if it migrates)` : ''}`);
-  if (out.json) {
-    out.resultJson(
-      { event: 'accepted', time: new Date(requestedAt).toISOString(), volume_id: volume.id, name: volume.name, previous_type: volume.volume_type, new_type: type?.name ?? opts.typeRef, migration_policy: opts.migrationPolicy, request_id: requestId ?? null },
-      { lines: true },
-    );
-  }
+  events({
+    type: 'accepted',
+    action: 'retype',
+    at: requestedAt,
+    volumeId: volume.id,
+    name: volume.name,
+    sourceHost: volumeHost(volume),
+    destination: null,
+    cluster: null,
+    forceHostCopy: false,
+    lockVolume: false,
+    previousType: volume.volume_type,
+    newType,
+    migrationPolicy: opts.migrationPolicy,
+    requestId: requestId ?? null,
+    answer,
+    next,
+    waiting: opts.wait,
+  });
   await deps.journal?.({ ...journalBase, outcome: 'requested', requestId });
   if (!opts.wait) return ExitCode.OK;
 
-  const intervalMs = await deps.resolveIntervalMs(volume);
+  const intervalMs = await deps.resolveIntervalMs(volume).catch(() => 5000);
   const sink = await deps.createSink(1);
   const summary = await watchVolumes(
     [
@@ -149,21 +160,25 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
         volumeId: volume.id,
         name: volume.name,
         kind: 'retype',
-        baseline: { host: volumeHost(volume), migrationStatus: normalizedMigrationStatus(volume), updatedAt: volume.updated_at ?? null, status: volume.status },
+        baseline,
         startedAt: requestedAt,
-        retype: { newTypeName: type?.name ?? opts.typeRef, newTypeId: type?.id ?? null, previousType: volume.volume_type },
+        retype: { newTypeName: newType, newTypeId: type?.id ?? null, previousType: volume.volume_type },
       },
     ],
     {
-      client,
+      client: deps.client,
       io: deps.io,
       sink,
+      signal: deps.signal,
+      interruptedExitCode: deps.interruptedExitCode,
       intervalMs,
       timeoutMs: opts.timeoutMs,
+      deadlineAt: deadline.at,
       stallTimeoutMs: opts.stallTimeoutMs,
       resumeCommand: `volmig progress ${volume.id} --watch`,
+      sources: deps.sources,
       onResult: async (r) => {
-        await deps.journal?.({ ...journalBase, ...journalEnd(r) });
+        await deps.journal?.({ ...journalBase, ...journalEnd(r), destination: r.destinationHost ? `${newType} on ${r.destinationHost}` : newType });
       },
     },
   );

@@ -2,21 +2,49 @@ import { UsageError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+export interface DurationBounds {
+  minMs?: number;
+  maxMs?: number;
+}
+
+/** Poll intervals: faster than twice a second hammers the API, slower than a day is not a watch. */
+export const INTERVAL_BOUNDS: DurationBounds = { minMs: 500, maxMs: 86_400_000 };
+/** A per-request HTTP timeout: under a second fails healthy requests, over an hour hides a dead API. */
+export const HTTP_TIMEOUT_BOUNDS: DurationBounds = { minMs: 1000, maxMs: 3_600_000 };
+
 /**
- * Parses `90s`, `10m`, `1h30m`, `2d`, `1.5h` or plain seconds (`45`) into milliseconds.
- * A bad value is a usage error naming the flag, so a typo never silently means "wait forever".
+ * The one duration grammar of every interval and timeout flag and settings key: `90s`, `10m`, `1h30m`, `2d`,
+ * `1.5h`, `250ms`, or a bare number of seconds (`45`). A bad value, or one outside `bounds`, is a usage error naming
+ * the flag, so a typo never silently means "wait forever" or "poll without pause".
  */
-export function parseDuration(text: string, flag = 'duration'): number {
+export function parseDuration(text: string, flag = 'duration', bounds: DurationBounds = {}): number {
   const s = String(text).trim().toLowerCase();
+  let ms: number | undefined;
   if (/^\d+(\.\d+)?$/.test(s)) {
-    const ms = Number(s) * 1000;
-    if (ms > 0) return Math.round(ms);
+    ms = Number(s) * 1000;
   } else if (/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(s)) {
-    let total = 0;
-    for (const part of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(part[1]) * UNIT_MS[part[2]!]!;
-    if (total > 0) return Math.round(total);
+    ms = 0;
+    for (const part of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) ms += Number(part[1]) * UNIT_MS[part[2]!]!;
   }
-  throw new UsageError(`invalid value for ${flag}: '${text}' (expected a positive duration such as 90s, 10m, 1h30m or plain seconds)`);
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    throw new UsageError(`invalid value for ${flag}: '${text}' (expected a positive duration such as 90s, 10m, 1h30m or plain seconds)`);
+  }
+  const { minMs, maxMs } = bounds;
+  if ((minMs !== undefined && ms < minMs) || (maxMs !== undefined && ms > maxMs)) {
+    const range = [minMs !== undefined ? `at least ${formatDurationShort(minMs)}` : '', maxMs !== undefined ? `at most ${formatDurationShort(maxMs)}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    throw new UsageError(`invalid value for ${flag}: '${text}' (expected ${range})`);
+  }
+  return Math.round(ms);
+}
+
+/** `500ms`, `1s`, `24h`: bounds as the grammar writes them. */
+function formatDurationShort(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
 }
 
 /** `0:50`, `12:03`, `1:02:03`: the clock form used by progress lines and summaries. */

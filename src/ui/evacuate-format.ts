@@ -1,5 +1,5 @@
 import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
-import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, MoveState } from '../migration/evacuate.js';
+import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, MoveState } from '../migration/evacuate/index.js';
 import type { Volume } from '../model/cinder.js';
 import { volumeHost } from '../model/cinder.js';
 import { renderTable, type Column } from './table.js';
@@ -14,6 +14,7 @@ export const RESULT_WORDS: Record<MoveState['result'], string> = {
   'already-there': 'already there',
   failed: 'failed',
   rejected: 'rejected',
+  unknown: 'unknown',
   running: 'still running',
   'not-started': 'not started',
   refused: 'refused',
@@ -32,8 +33,20 @@ export function aggregateText(a: AggregateProgress): string {
   return parts.join('  ');
 }
 
+/** A move's duration: from its request (this run's, or an earlier run's from the journal), else from when it was watched. */
 export function durationOf(s: MoveState): number | null {
-  return s.startedAt !== null && s.endedAt !== null ? s.endedAt - s.startedAt : null;
+  if (s.endedAt === null) return null;
+  const from = s.action === 'follow' && s.move.requestedAt !== undefined ? s.move.requestedAt : s.startedAt;
+  return from === null ? null : s.endedAt - from;
+}
+
+/** The duration counts from the migration's start (false: a migration volmig joined, timed from when it looked). */
+export function durationKnown(s: MoveState): boolean {
+  return s.action === 'migrate' || s.move.requestedAt !== undefined;
+}
+
+function durationText(s: MoveState, d: number): string {
+  return durationKnown(s) ? formatClock(d) : `watched ${formatClock(d)}`;
 }
 
 /** One line for a finished move: `moved vol-a to h@b#p in 0:12` / `failed vol-a: <reason>`. */
@@ -42,18 +55,18 @@ export function finishedLine(s: MoveState): string {
   const d = durationOf(s);
   switch (s.result) {
     case 'moved':
-      return `moved ${name} to ${s.move.destination ?? volumeHost(s.move.volume) ?? '?'}${d !== null ? ` in ${formatClock(d)}` : ''}`;
+      return `moved ${name} to ${s.destination ?? volumeHost(s.move.volume) ?? '?'}${d === null ? '' : durationKnown(s) ? ` in ${formatClock(d)}` : ` (watched for ${formatClock(d)})`}`;
     case 'already-there':
-      return `skipped ${name}: already on ${s.move.destination}`;
+      return `skipped ${name}: already on ${s.destination}`;
     default:
       return `${RESULT_WORDS[s.result]} ${name}${s.reason ? `: ${s.reason}` : ''}`;
   }
 }
 
 export function startedLine(s: MoveState): string {
-  const verb = s.move.action === 'follow' ? 'following' : 'started';
-  const to = s.move.destination ? ` -> ${s.move.destination}` : '';
-  const what = s.move.action === 'follow' ? ' (migration already in flight, not sent again)' : '';
+  const verb = s.action === 'follow' ? 'following' : 'started';
+  const to = s.destination ? ` -> ${s.destination}` : '';
+  const what = s.action === 'follow' ? ' (migration already in flight, not sent again)' : '';
   return `${verb} ${volumeLabel(s.move.volume)} (${s.move.volume.size} GiB) ${volumeHost(s.move.volume) ?? '?'}${to}${what}`;
 }
 
@@ -122,8 +135,8 @@ export function summaryRows(plan: EvacuationPlan, outcome: EvacuationOutcome): S
       id: s.move.volume.id,
       name: s.move.volume.name ?? null,
       result: RESULT_WORDS[s.result],
-      duration: d === null ? '-' : formatClock(d),
-      reason: s.reason ?? (s.result === 'moved' ? `now on ${s.move.destination ?? '?'}` : ''),
+      duration: d === null ? '-' : durationText(s, d),
+      reason: s.reason ?? (s.result === 'moved' ? `now on ${s.destination ?? '?'}` : ''),
     };
   });
   for (const r of plan.refusals) {
@@ -155,6 +168,7 @@ export function closingLine(plan: EvacuationPlan, outcome: EvacuationOutcome): s
   const failed = count('failed') + count('rejected');
   const parts = [`${moved} of ${outcome.states.length} moved`];
   if (failed) parts.push(`${failed} failed`);
+  if (count('unknown')) parts.push(`${count('unknown')} unknown`);
   if (count('running')) parts.push(`${count('running')} still running on the server`);
   if (count('not-started')) parts.push(`${count('not-started')} not started`);
   if (plan.refusals.length) parts.push(`${plan.refusals.length} refused`);
@@ -164,7 +178,11 @@ export function closingLine(plan: EvacuationPlan, outcome: EvacuationOutcome): s
       ? 'Evacuation interrupted'
       : outcome.end === 'timeout'
         ? 'Evacuation timed out'
-        : outcome.exitCode === 0
+        : outcome.end === 'denied'
+          ? 'Evacuation stopped (not allowed to read volumes)'
+          : outcome.end === 'unavailable'
+            ? 'Evacuation stopped (the API kept failing)'
+            : outcome.exitCode === 0
           ? 'Evacuation complete'
           : 'Evacuation finished with problems';
   return `${head}: ${parts.join(', ')} (${formatClock(outcome.aggregate.elapsedMs)}).`;

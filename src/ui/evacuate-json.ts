@@ -1,5 +1,5 @@
 import { volumeHost } from '../model/cinder.js';
-import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
+import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, EvacuationRenderer, MoveState } from '../migration/evacuate/index.js';
 import type { Output } from './output.js';
 import { durationOf } from './evacuate-format.js';
 import { progressEvent } from './progress-format.js';
@@ -58,7 +58,7 @@ export function summaryJson(plan: EvacuationPlan, outcome: EvacuationOutcome, at
           volume_id: s.move.volume.id,
           name: s.move.volume.name ?? null,
           result: s.result,
-          destination: s.move.destination,
+          destination: s.destination,
           duration_seconds: d === null ? null : Math.round(d / 1000),
           reason: s.reason ?? null,
         };
@@ -87,8 +87,8 @@ export class JsonEvacuationRenderer implements EvacuationRenderer {
       name: s.move.volume.name ?? null,
       size: s.move.volume.size,
       source_host: volumeHost(s.move.volume),
-      destination: s.move.destination,
-      action: s.move.action,
+      destination: s.destination,
+      action: s.action,
       request_id: s.requestId ?? null,
       aggregate: aggregateJson(a),
     });
@@ -106,7 +106,7 @@ export class JsonEvacuationRenderer implements EvacuationRenderer {
       volume_id: s.move.volume.id,
       name: s.move.volume.name ?? null,
       result: s.result,
-      destination: s.move.destination,
+      destination: s.destination,
       host: s.snapshot?.host ?? null,
       duration_seconds: d === null ? null : Math.round(d / 1000),
       reason: s.reason ?? null,

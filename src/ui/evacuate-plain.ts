@@ -1,4 +1,4 @@
-import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
+import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate/index.js';
 import type { Output } from './output.js';
 import { aggregateText, finishedLine, startedLine } from './evacuate-format.js';
 import { plainProgressLine } from './progress-format.js';

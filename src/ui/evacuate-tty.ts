@@ -1,5 +1,5 @@
 import type { MultiBar, SingleBar } from 'cli-progress';
-import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate.js';
+import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate/index.js';
 import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
 import type { Output } from './output.js';
 import { aggregateText, finishedLine, volumeLabel } from './evacuate-format.js';
@@ -55,7 +55,7 @@ export class TtyEvacuationRenderer implements EvacuationRenderer {
       this.rows.delete(s);
     }
     const ok = s.result === 'moved' || s.result === 'already-there';
-    const mark = ok ? this.out.c.green('✔') : this.out.c.red('✖');
+    const mark = ok ? this.out.stderrStyle.green('✔') : this.out.stderrStyle.red('✖');
     this.multibar!.log(`${mark} ${finishedLine(s)}\n`);
     this.updateAggregate(a);
   }
@@ -110,7 +110,7 @@ export class TtyEvacuationRenderer implements EvacuationRenderer {
   }
 
   private aggregateRow(a: AggregateProgress): string {
-    const c = this.out.c;
+    const c = this.out.stderrStyle;
     const share = a.totalBytes > 0 ? a.bytesDone / a.totalBytes : a.total > 0 ? a.done / a.total : 1;
     const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round(share * BAR_WIDTH)));
     const bar = c.green('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled));
@@ -118,7 +118,7 @@ export class TtyEvacuationRenderer implements EvacuationRenderer {
   }
 
   private rowText(s: MoveState): string {
-    const c = this.out.c;
+    const c = this.out.stderrStyle;
     const name = volumeLabel(s.move.volume).padEnd(16);
     const snap = s.snapshot;
     const elapsed = formatClock(s.startedAt === null ? 0 : this.now() - s.startedAt);

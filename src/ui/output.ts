@@ -22,24 +22,32 @@ export function colorEnabled(io: Io, options: { json?: boolean; color?: boolean 
   return tty;
 }
 
-/** Animation (bars, spinners, redraws) needs a real terminal and no machine-readable output. */
+/** Animation (bars, spinners, redraws) needs stderr on a real terminal and no machine-readable output. */
 export function interactiveEnabled(io: Io, options: { json?: boolean }): boolean {
-  return !options.json && io.isTTY && io.env.TERM !== 'dumb';
+  return !options.json && stderrIsTTY(io) && io.env.TERM !== 'dumb';
+}
+
+/** stderr's own TTY-ness (io.isTTY says the same for processIo; test ios may set the streams apart). */
+function stderrIsTTY(io: Io): boolean {
+  return io.stderr.isTTY === undefined ? io.isTTY : Boolean(io.stderr.isTTY);
 }
 
 /**
  * The one place commands print through. Results go to stdout; messages, warnings and progress to stderr.
- * With --json, stdout carries only JSON.
+ * With --json, stdout carries only JSON. Each stream has its own styling, decided by that stream's TTY-ness and the
+ * colour rules: `volmig history | less` from a terminal stays plain on stdout while stderr keeps its colour.
  */
 export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly debugEnabled: boolean;
-  readonly colorOn: boolean;
+  /** stderr is a terminal that may be animated (bars, spinners). */
   readonly interactive: boolean;
-  readonly c: ChalkInstance;
-  /** Colour for results on stdout: decided by stdout itself, so `volmig list | less` from a terminal stays plain. */
-  readonly cResult: ChalkInstance;
+  /** Colour for what goes to stdout (results, tables). */
+  readonly stdoutStyle: ChalkInstance;
+  /** Colour for what goes to stderr (messages, progress). */
+  readonly stderrStyle: ChalkInstance;
+  readonly stderrColor: boolean;
 
   constructor(
     readonly io: Io,
@@ -48,10 +56,10 @@ export class Output {
     this.json = Boolean(options.json);
     this.quiet = Boolean(options.quiet);
     this.debugEnabled = Boolean(options.debug);
-    this.colorOn = colorEnabled(io, options);
     this.interactive = interactiveEnabled(io, options);
-    this.c = new Chalk({ level: this.colorOn ? 1 : 0 });
-    this.cResult = new Chalk({ level: colorEnabled(io, options, Boolean(io.stdout.isTTY)) ? 1 : 0 });
+    this.stderrColor = colorEnabled(io, options, stderrIsTTY(io));
+    this.stderrStyle = new Chalk({ level: this.stderrColor ? 1 : 0 });
+    this.stdoutStyle = new Chalk({ level: colorEnabled(io, options, Boolean(io.stdout.isTTY)) ? 1 : 0 });
   }
 
   /** A result line on stdout. */
@@ -76,16 +84,16 @@ export class Output {
   }
 
   success(line: string): void {
-    this.info(this.c.green(line));
+    this.info(this.stderrStyle.green(line));
   }
 
   warn(line: string): void {
-    this.io.stderr.write(this.c.yellow(`Warning: ${line}`) + '\n');
+    this.io.stderr.write(this.stderrStyle.yellow(`Warning: ${line}`) + '\n');
   }
 
   /** An error line on stderr (never suppressed). */
   error(line: string): void {
-    this.io.stderr.write(this.c.red(line) + '\n');
+    this.io.stderr.write(this.stderrStyle.red(line) + '\n');
   }
 
   /** A raw stderr write (progress renderers). */
@@ -94,6 +102,6 @@ export class Output {
   }
 
   debug(line: string): void {
-    if (this.debugEnabled) this.io.stderr.write(this.c.dim(`[debug] ${line}`) + '\n');
+    if (this.debugEnabled) this.io.stderr.write(this.stderrStyle.dim(`[debug] ${line}`) + '\n');
   }
 }

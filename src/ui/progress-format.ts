@@ -15,6 +15,14 @@ export function phaseLabel(s: ProgressSnapshot): string {
 }
 
 /**
+ * Time on a row: `elapsed 0:12` since the migration started, or `watched 0:12` when volmig joined a migration whose
+ * start it does not know (the watch's own time, never passed off as the migration's).
+ */
+export function elapsedText(s: Pick<ProgressSnapshot, 'elapsedMs' | 'startKnown'>): string {
+  return `${s.startKnown ? 'elapsed' : 'watched'} ${formatClock(s.elapsedMs)}`;
+}
+
+/**
  * One plain progress line, no escape codes:
  * `vol-1 migrating 43% 4.3/10.0 GiB 120 MiB/s eta 0:50`, or for an indeterminate migration
  * `vol-1 migrating progress indeterminate elapsed 0:12`.
@@ -30,9 +38,9 @@ export function plainProgressLine(s: ProgressSnapshot): string {
     }
   } else if (s.phase === 'starting' || s.phase === 'migrating' || s.phase === 'completing') {
     parts.push(s.serverProgress ? `progress indeterminate (${s.serverProgress})` : 'progress indeterminate');
-    parts.push(`elapsed ${formatClock(s.elapsedMs)}`);
+    parts.push(elapsedText(s));
   } else {
-    parts.push(`elapsed ${formatClock(s.elapsedMs)}`);
+    parts.push(elapsedText(s));
   }
   return parts.join(' ');
 }
@@ -106,5 +114,5 @@ export function oneShotLine(s: ProgressSnapshot): string {
     return `${displayName(s)} no migration in flight${last} (host ${s.host ?? 'unknown'}, status ${s.status})`;
   }
   const dest = s.destination ? ` → ${s.destination}` : '';
-  return `${plainProgressLine(s).replace(/ elapsed \d+:\d+(:\d+)?$/, '')} (host ${s.host ?? 'unknown'}${dest})`;
+  return `${plainProgressLine(s).replace(/ (elapsed|watched) \d+:\d+(:\d+)?$/, '')} (host ${s.host ?? 'unknown'}${dest})`;
 }

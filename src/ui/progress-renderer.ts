@@ -6,14 +6,33 @@ import type { Output } from './output.js';
  * otherwise (pipes, CI, TERM=dumb). cli-progress and ora are loaded only for the terminal case.
  */
 export async function createProgressSink(out: Output, volumes: number, now: () => number): Promise<ProgressSink> {
+  let sink: ProgressSink;
   if (out.json) {
     const { JsonLinesProgressSink } = await import('./progress-json.js');
-    return new JsonLinesProgressSink(out, now);
-  }
-  if (out.interactive && !out.quiet) {
+    sink = new JsonLinesProgressSink(out, now);
+  } else if (out.interactive && !out.quiet) {
     const { TtyProgressSink } = await import('./progress-tty.js');
-    return TtyProgressSink.create(out, volumes, now);
+    sink = await TtyProgressSink.create(out, volumes, now);
+  } else {
+    const { PlainProgressSink } = await import('./progress-plain.js');
+    sink = new PlainProgressSink(out);
   }
-  const { PlainProgressSink } = await import('./progress-plain.js');
-  return new PlainProgressSink(out);
+  return withResumeLine(sink, out);
+}
+
+/**
+ * Every display ends an interrupted watch the same way: one line on stderr (kept by --quiet, because it is the only
+ * way back to the watch) saying the migration goes on and how to resume.
+ */
+function withResumeLine(sink: ProgressSink, out: Output): ProgressSink {
+  return {
+    update: (s) => sink.update(s),
+    notice: (m, id) => sink.notice(m, id),
+    result: (r) => sink.result(r),
+    stop: () => sink.stop(),
+    watchStopped: (resumeCommand, migrations) => {
+      const what = migrations === 1 ? 'the migration continues' : 'the migrations continue';
+      out.stderrWrite(`Stopped watching; ${what} on the server. Resume with: ${resumeCommand}\n`);
+    },
+  };
 }

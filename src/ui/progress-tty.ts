@@ -102,7 +102,7 @@ export class TtyProgressSink implements ProgressSink {
         stream: withSaneColumns(this.out.io.stderr) as NodeJS.WritableStream,
         isEnabled: true,
         discardStdin: false,
-        color: this.out.colorOn ? 'cyan' : false,
+        color: this.out.stderrColor ? 'cyan' : false,
       }).start();
       this.spinnerFor = s.volumeId;
       this.startTicker();
@@ -173,7 +173,7 @@ export class TtyProgressSink implements ProgressSink {
   }
 
   private rowText(s: ProgressSnapshot, mark?: string): string {
-    const c = this.out.c;
+    const c = this.out.stderrStyle;
     const columns = (this.out.io.stderr.columns || 80) - 1;
     const names = [...this.latest.values()].map((x) => displayName(x).length);
     const nameWidth = Math.min(24, Math.max(displayName(s).length, ...names));

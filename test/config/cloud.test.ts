@@ -222,7 +222,7 @@ describe('environment only', () => {
       "unknown auth type 'kerberos' (OS_AUTH_TYPE); volmig supports password, v3applicationcredential, token and noauth",
     );
     await expect(resolve({ OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: 'http://h/v3', OS_PROJECT_ID: 'p' }, { httpTimeout: 'soon' })).rejects.toThrow(
-      "invalid value for --http-timeout: 'soon' (expected a positive number of seconds)",
+      "invalid value for --http-timeout: 'soon' (expected a positive duration such as 90s, 10m, 1h30m or plain seconds)",
     );
     await expect(resolve({ OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: 'http://h/v3', OS_PROJECT_ID: 'p', OS_INTERFACE: 'private' })).rejects.toThrow(
       /invalid interface 'private'/,

@@ -90,8 +90,8 @@ describe('loadSettings', () => {
   });
 
   it.each([
-    ['http_timeout', '"fast"', 'a positive number, not "fast"'],
-    ['connect_timeout', '-1', 'a positive number, not -1'],
+    ['http_timeout', '"fast"', 'a number of seconds or a duration such as "30s" or "2m", from 1s to 1h, not "fast"'],
+    ['connect_timeout', '-1', 'a number of seconds or a duration such as "30s" or "2m", from 1s to 1h, not -1'],
     ['output', '"xml"', '"table" or "json", not "xml"'],
     ['timeout', '"soon"', 'a duration such as "90s", "30m" or "1h", not "soon"'],
     ['stall_timeout', '"0s"', 'a duration such as "90s", "30m" or "1h", not "0s"'],
@@ -119,6 +119,6 @@ describe('loadSettings', () => {
     const file = await write(join(cwd, '.volmigrc.json'), '{"http_timeout": "fast"}');
     const result = await runVolmig(['pools'], { cwd, env: { HOME: home } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`Error: ${file}: setting 'http_timeout' must be a positive number, not "fast"`);
+    expect(result.stderr).toContain(`Error: ${file}: setting 'http_timeout' must be a number of seconds or a duration such as "30s" or "2m", from 1s to 1h, not "fast"`);
   });
 });

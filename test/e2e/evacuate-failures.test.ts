@@ -43,7 +43,7 @@ describe('evacuate: failures, interruption and resume', () => {
   it('a failure mid-run stops new migrations without --continue-on-error (exit 1, the rest not started)', async () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 4, gibMiB: 4 });
     const [big, ...rest] = await seed(cloud, [3, 1, 1, 1]);
-    const run = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--concurrency', '1', '--interval', '0.1', '--yes'], cloud.env);
+    const run = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--concurrency', '1', '--interval', '0.5', '--yes'], cloud.env);
     await abortByAttach(cloud, big!);
     const code = await run.done;
     expect(code).toBe(1);
@@ -62,7 +62,7 @@ describe('evacuate: failures, interruption and resume', () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 4, gibMiB: 4 });
     const [big, ...rest] = await seed(cloud, [3, 1, 1]);
     const run = startVolmig(
-      ['evacuate', '--from', 'node@old', '--to', A, '--concurrency', '1', '--interval', '0.1', '--yes', '--continue-on-error'],
+      ['evacuate', '--from', 'node@old', '--to', A, '--concurrency', '1', '--interval', '0.5', '--yes', '--continue-on-error'],
       cloud.env,
     );
     await abortByAttach(cloud, big!);
@@ -79,7 +79,7 @@ describe('evacuate: failures, interruption and resume', () => {
   it('Ctrl-C stops starting migrations, names those still running (exit 130); a second run finishes without sending any twice', async () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 4, gibMiB: 4 });
     const vols = await seed(cloud, [2, 2, 2, 2, 2]);
-    const args = ['evacuate', '--from', 'node@old', '--to', A, '--concurrency', '2', '--interval', '0.1', '--yes'];
+    const args = ['evacuate', '--from', 'node@old', '--to', A, '--concurrency', '2', '--interval', '0.5', '--yes'];
     const first = startVolmig(args, cloud.env);
     // Wait until two migrations copy, then interrupt.
     const deadline = Date.now() + 15_000;
@@ -120,7 +120,7 @@ describe('evacuate: failures, interruption and resume', () => {
   it('--timeout: exit 7, says which migrations go on on the server and how to follow them', async () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 2, gibMiB: 8 });
     const [slow] = await seed(cloud, [2]);
-    const r = await runVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.1', '--timeout', '1s', '--yes'], { env: cloud.env });
+    const r = await runVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.5', '--timeout', '1s', '--yes'], { env: cloud.env });
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/Evacuation timed out: 0 of 1 moved, 1 still running on the server/);
     expect(r.stderr).toContain(`Still migrating on the server: ${slow!.id}\nFollow them with: volmig progress ${slow!.id} --watch\n`);
@@ -185,7 +185,7 @@ describe('evacuate: failures, interruption and resume', () => {
   it('on a terminal, Ctrl-C stops the bars (cursor shown again) before the summary, exit 130', async () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 2, gibMiB: 4 });
     const [v] = await seed(cloud, [2]);
-    const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.1', '--yes'], cloud.env, { isTTY: true });
+    const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.5', '--yes'], cloud.env, { isTTY: true });
     await cloud.waitFor(v!.id, (x) => x.migration_status === 'migrating');
     await new Promise((res) => setTimeout(res, 300));
     tty.signals.emit('SIGINT');
@@ -201,7 +201,7 @@ describe('evacuate: failures, interruption and resume', () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 8, gibMiB: 4 });
     const vols = await seed(cloud, [2, 1]);
     const stdin = new PassThrough();
-    const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.1'], cloud.env, { isTTY: true, stdin });
+    const tty = startVolmig(['evacuate', '--from', 'node@old', '--to', A, '--interval', '0.5'], cloud.env, { isTTY: true, stdin });
     await untilPrompt(tty.stderr);
     stdin.write('y\n');
     expect(await tty.done).toBe(0);

@@ -15,7 +15,7 @@ describe('evacuate as a process (node bin/volmig.js) with a real SIGINT', () => 
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 4, gibMiB: 4 });
     const vols: Volume[] = [];
     for (const [i, size] of [2, 2, 2].entries()) vols.push(await cloud.createVolume({ size, name: `p-${i + 1}` }));
-    const args = ['evacuate', '--from', 'node@old', '--to', 'node@new#a', '--concurrency', '2', '--interval', '0.1', '--yes'];
+    const args = ['evacuate', '--from', 'node@old', '--to', 'node@new#a', '--concurrency', '2', '--interval', '0.5', '--yes'];
     const first = cloud.cli(args);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && (await cloud.volumes()).filter((v) => v.migration_status === 'migrating').length < 2) {

@@ -30,7 +30,7 @@ describe('volmig evacuate against the sandbox', () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 8, gibMiB: 4 });
     const vols = await seedSource(cloud, [1, 3, 1, 2, 2]);
     const r = await runVolmig(
-      ['evacuate', '--from', SRC, '--to', `${A},${B}`, '--concurrency', '2', '--max-per-destination', '1', '--interval', '0.1', '--yes'],
+      ['evacuate', '--from', SRC, '--to', `${A},${B}`, '--concurrency', '2', '--max-per-destination', '1', '--interval', '0.5', '--yes'],
       { env: cloud.env },
     );
     expect(r.stderr).not.toContain(ESC);
@@ -78,7 +78,7 @@ describe('volmig evacuate against the sandbox', () => {
   it('--json prints JSON lines: plan, start/progress/end events and a summary', async () => {
     cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 16, gibMiB: 4 });
     const vols = await seedSource(cloud, [1, 2]);
-    const r = await runVolmig(['evacuate', '--from', 'node@old#old', '--to', A, '--interval', '0.1', '--yes', '--json'], { env: cloud.env });
+    const r = await runVolmig(['evacuate', '--from', 'node@old#old', '--to', A, '--interval', '0.5', '--yes', '--json'], { env: cloud.env });
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ event: 'plan', dry_run: false, from: 'node@old#old', to: [A], selected: 2 });
@@ -101,7 +101,7 @@ describe('volmig evacuate against the sandbox', () => {
       }
     }
     const before = (await cloud.notifications()).length;
-    const r = await runVolmig(['evacuate', '--from', 'sandbox@vendor#pool-a', '--to', 'sandbox@vendor#pool-b', '--force', '--force-host-copy', '--interval', '0.05', '--yes'], { env: cloud.env });
+    const r = await runVolmig(['evacuate', '--from', 'sandbox@vendor#pool-a', '--to', 'sandbox@vendor#pool-b', '--force', '--force-host-copy', '--interval', '0.5', '--yes'], { env: cloud.env });
     expect(r.code).toBe(0);
     const starts = (await cloud.notifications()).slice(before).filter((e) => e.event_type === 'volume.migrate.start');
     expect(starts.map((e) => e.payload.volume_id).sort()).toEqual([a.id, b.id].sort());

@@ -44,7 +44,7 @@ describe.skipIf(!hasScript)('on a terminal (util-linux script)', () => {
   it('Ctrl-C while the spinner runs: terminal restored, resume message, exit 130, migration goes on', async () => {
     const v = await volumeByName(sandbox, 'demo-pool-c-2g');
     let typed = false;
-    const r = await inTerminal(`node bin/volmig.js migrate ${v.id} sandbox@vendor-lite#pool-d --wait --interval 0.1`, (text, ctrlC) => {
+    const r = await inTerminal(`node bin/volmig.js migrate ${v.id} sandbox@vendor-lite#pool-d --wait --interval 0.5`, (text, ctrlC) => {
       if (!typed && /migrating \(in progress\)/.test(text)) {
         typed = true;
         ctrlC();
@@ -60,7 +60,7 @@ describe.skipIf(!hasScript)('on a terminal (util-linux script)', () => {
 
   it('numeric progress draws a bar (not plain lines) and ends with the summary', async () => {
     const v = await volumeByName(sandbox, 'demo-lvm-1-1g');
-    const r = await inTerminal(`node bin/volmig.js migrate ${v.id} sandbox@lvm-2#lvm-2 --wait --interval 0.1`, () => {});
+    const r = await inTerminal(`node bin/volmig.js migrate ${v.id} sandbox@lvm-2#lvm-2 --wait --interval 0.5`, () => {});
     expect(r.code).toBe(0);
     expect(r.text).toMatch(/█+░*/);
     expect(r.text).toMatch(/\d+% \d\.\d\/1\.0 GiB/);

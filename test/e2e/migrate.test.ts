@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('migrate --wait against the sandbox: success', () => {
   it('generic migration LVM → LVM (dd): numeric progress, monotonic, 100 only at the end; exit 0; host changed', async () => {
     const v = await volumeByName(sandbox, 'demo-lvm-1-1g');
-    const r = await volmigRun(sandbox, ['migrate', 'demo-lvm-1-1g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.1']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-lvm-1-1g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.5']);
     expect(r.stderr).toContain(ACCEPTED);
     expect(r.code).toBe(0);
     const p = percents(r.stderr);
@@ -49,7 +49,7 @@ describe('migrate --wait against the sandbox: success', () => {
   });
 
   it('generic migration LVM → vendor backend (file I/O mover): numeric progress, exit 0', async () => {
-    const r = await volmigRun(sandbox, ['migrate', 'demo-lvm-2-1g', 'sandbox@vendor#pool-a', '--force-host-copy', '--wait', '--interval', '0.1']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-lvm-2-1g', 'sandbox@vendor#pool-a', '--force-host-copy', '--wait', '--interval', '0.5']);
     expect(r.code).toBe(0);
     expect(percents(r.stderr).some((x) => x > 0 && x < 100)).toBe(true);
     expect(r.stdout).toContain('demo-lvm-2-1g: migrated sandbox@lvm-2#lvm-2 → sandbox@vendor#pool-a');
@@ -57,7 +57,7 @@ describe('migrate --wait against the sandbox: success', () => {
   });
 
   it('driver-assisted between pools of a backend with migration_progress_report: numeric progress, exit 0', async () => {
-    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-a-2g', 'sandbox@vendor#pool-b', '--wait', '--interval', '0.1']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-a-2g', 'sandbox@vendor#pool-b', '--wait', '--interval', '0.5']);
     expect(r.code).toBe(0);
     expect(percents(r.stderr).some((x) => x > 0 && x < 100)).toBe(true);
     expect(r.stderr).not.toMatch(/migrating progress indeterminate/);
@@ -65,7 +65,7 @@ describe('migrate --wait against the sandbox: success', () => {
   });
 
   it('driver-assisted without the capability: indeterminate, never a made-up percentage, exit 0', async () => {
-    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-c-1g', 'sandbox@vendor-lite#pool-d', '--wait', '--interval', '0.1']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-c-1g', 'sandbox@vendor-lite#pool-d', '--wait', '--interval', '0.5']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/demo-pool-c-1g migrating progress indeterminate \(in progress\) elapsed \d+:\d\d\n/);
     expect(percents(r.stderr)).toEqual([]);
@@ -76,7 +76,7 @@ describe('migrate --wait against the sandbox: success', () => {
     // About 4 s of copying, so the status read below happens while the volume is still locked.
     const v = await createVolume(sandbox, { size: 4, name: 'e2e-force' });
     const to = host(v) === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
-    const run = spawnVolmig(sandbox, ['migrate', 'e2e-force', to, '--force', '--wait', '--interval', '0.1']);
+    const run = spawnVolmig(sandbox, ['migrate', 'e2e-force', to, '--force', '--wait', '--interval', '0.5']);
     await run.waitForStderr(/migrating \(maintenance\)/);
     expect((await getVolume(sandbox, v.id)).status).toBe('maintenance');
     const r = await run.done;
@@ -86,7 +86,7 @@ describe('migrate --wait against the sandbox: success', () => {
   });
 
   it('--json: every stdout line parses; accepted, progress events, one final result', async () => {
-    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-d-1g', 'sandbox@vendor-lite#pool-c', '--wait', '--interval', '0.1', '--json']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-d-1g', 'sandbox@vendor-lite#pool-c', '--wait', '--interval', '0.5', '--json']);
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toMatchObject({ event: 'accepted', destination: 'sandbox@vendor-lite#pool-c', source_host: 'sandbox@vendor-lite#pool-d' });
@@ -100,7 +100,7 @@ describe('migrate --wait against the sandbox: success', () => {
 describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', () => {
   it('attaching the unlocked volume aborts the migration: exit 1 and the explanation', async () => {
     const v = await volumeByName(sandbox, 'demo-lvm-1-2g');
-    const run = spawnVolmig(sandbox, ['migrate', 'demo-lvm-1-2g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.1']);
+    const run = spawnVolmig(sandbox, ['migrate', 'demo-lvm-1-2g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.5']);
     await run.waitForStderr(/demo-lvm-1-2g migrating \d+%/);
     const attach = await api(sandbox, 'POST', `/volumes/${v.id}/action`, { 'os-attach': { host_name: 'compute-1', mountpoint: '/dev/vdb' } });
     expect(attach.status).toBe(202);
@@ -117,7 +117,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
 
   it('--timeout: exit 7, says the migration continues, and it does', async () => {
     const v = await volumeByName(sandbox, 'demo-pool-b-2g');
-    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-b-2g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.1', '--timeout', '0.6s']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-b-2g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.5', '--timeout', '0.6s']);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/demo-pool-b-2g: timed out after 1s \((starting|migrating)[^)]*\); the migration continues on the server\.\n/);
     expect(r.stderr).toContain(`  Resume watching with: volmig progress ${v.id} --watch\n`);
@@ -126,7 +126,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
 
   it('--stall-timeout: an indeterminate migration that shows no change exits 7', async () => {
     const v = await volumeByName(sandbox, 'demo-pool-c-2g');
-    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-c-2g', 'sandbox@vendor-lite#pool-d', '--wait', '--interval', '0.1', '--stall-timeout', '0.5']);
+    const r = await volmigRun(sandbox, ['migrate', 'demo-pool-c-2g', 'sandbox@vendor-lite#pool-d', '--wait', '--interval', '0.5', '--stall-timeout', '1']);
     expect(r.code).toBe(7);
     expect(r.stderr).toMatch(/demo-pool-c-2g: no progress for 1s \(migrating\); the migration continues on the server\.\n/);
     expect(migstat(await getVolume(sandbox, v.id))).toMatch(/^(migrating|completing|success)$/);
@@ -136,7 +136,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
     // About 5 s of copying, so that the refusal and the resumed watch happen while it still runs.
     const v = await createVolume(sandbox, { size: 5, name: 'e2e-sigint' });
     const to = host(v) === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
-    const run = spawnVolmig(sandbox, ['migrate', 'e2e-sigint', to, '--wait', '--interval', '0.1']);
+    const run = spawnVolmig(sandbox, ['migrate', 'e2e-sigint', to, '--wait', '--interval', '0.5']);
     await run.waitForStderr(/e2e-sigint migrating \d+%/);
     run.child.kill('SIGINT');
     const r = await run.done;
@@ -151,7 +151,7 @@ describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', 
       new RegExp(`${REFUSED}a migration of volume e2e-sigint \\(${v.id}\\) is already in flight \\(migration_status (starting|migrating|completing)\\)\\. Watch it with: volmig progress ${v.id} --watch\\n`),
     );
 
-    const resumed = await volmigRun(sandbox, ['progress', v.id, '--watch', '--interval', '0.1']);
+    const resumed = await volmigRun(sandbox, ['progress', v.id, '--watch', '--interval', '0.5']);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain(`e2e-sigint: migrated ${host(v)} → ${to}`);
   });

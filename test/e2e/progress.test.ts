@@ -41,11 +41,11 @@ describe('progress against the sandbox', () => {
     const [event] = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(event).toMatchObject({ volume_id: id, migration_status: 'migrating', indeterminate: false, destination: to });
     expect(typeof event!.progress).toBe('number');
-    const watched = await volmigRun(sandbox, ['progress', id, '--watch', '--interval', '0.1']);
+    const watched = await volmigRun(sandbox, ['progress', id, '--watch', '--interval', '0.5']);
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(new RegExp(`^pr-big: migrated ${from} → ${to} \\(4\\.0 GiB in \\d+:\\d\\d, [\\d.]+ [KMG]iB/s average\\)\\n$`));
 
-    const after = await volmigRun(sandbox, ['progress', 'pr-big', '--watch', '--interval', '0.1']);
+    const after = await volmigRun(sandbox, ['progress', 'pr-big', '--watch', '--interval', '0.5']);
     expect(after.code).toBe(0);
     expect(after.stdout).toBe(`pr-big: no migration in flight; the last migration succeeded (volume on ${to}).\n`);
   });
@@ -53,7 +53,7 @@ describe('progress against the sandbox', () => {
   it('--all --watch: migrations appear, leave with their result, one list request per interval; --json lines parse', async () => {
     const a = await startMigration('demo-pool-a-2g', 'sandbox@lvm-2#lvm-2');
     const b = await startMigration('demo-pool-c-2g', 'sandbox@vendor-lite#pool-d');
-    const run = spawnVolmig(sandbox, ['progress', '--all', '--watch', '--interval', '0.1', '--json']);
+    const run = spawnVolmig(sandbox, ['progress', '--all', '--watch', '--interval', '0.5', '--json']);
     const r = await run.done;
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -67,14 +67,14 @@ describe('progress against the sandbox', () => {
   it('--all with nothing in flight', async () => {
     const once = await volmigRun(sandbox, ['progress', '--all']);
     expect(once.stdout).toBe('No migration is in flight.\n');
-    const watch = await volmigRun(sandbox, ['progress', '--all', '--watch', '--interval', '0.1']);
+    const watch = await volmigRun(sandbox, ['progress', '--all', '--watch', '--interval', '0.5']);
     expect(watch.code).toBe(0);
     expect(watch.stderr).toBe('No migration is in flight.\n');
   });
 
   it('plain --watch output off a TTY has no escape codes; Ctrl-C gives 130 and the resume command', async () => {
     const id = await startMigration('demo-pool-b-2g', 'sandbox@lvm-1#lvm-1');
-    const run = spawnVolmig(sandbox, ['progress', id, '--watch', '--interval', '0.1']);
+    const run = spawnVolmig(sandbox, ['progress', id, '--watch', '--interval', '0.5']);
     await run.waitForStderr(/demo-pool-b-2g migrating \d+%/);
     run.child.kill('SIGINT');
     const r = await run.done;
@@ -88,7 +88,7 @@ describe('progress against the sandbox', () => {
     const v = await createVolume(sandbox, { size: 5, name: 'pr-json-int' });
     const to = host(v) === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
     const id = await startMigration('pr-json-int', to);
-    const run = spawnVolmig(sandbox, ['progress', id, '--watch', '--interval', '0.1', '--json']);
+    const run = spawnVolmig(sandbox, ['progress', id, '--watch', '--interval', '0.5', '--json']);
     await waitFor('a progress event', async () => run.stdout().includes('"event":"progress"'));
     run.child.kill('SIGINT');
     const r = await run.done;

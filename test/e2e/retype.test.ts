@@ -20,7 +20,7 @@ describe('retype against the sandbox', () => {
   it('on-demand to a type pinned elsewhere: follows retyping and the migration it starts, exit 0', async () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-ondemand', volume_type: 'lvm-1' });
     expect(host(v)).toBe('sandbox@lvm-1#lvm-1');
-    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--migration-policy', 'on-demand', '--wait', '--interval', '0.1']);
+    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--migration-policy', 'on-demand', '--wait', '--interval', '0.5']);
     expect(r.stderr).toContain(ACCEPTED);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/rt-ondemand (waiting|retyping) elapsed \d+:\d\d\n/);
@@ -34,7 +34,7 @@ describe('retype against the sandbox', () => {
 
   it('to an unpinned type: retyped in place, exit 0', async () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-inplace', volume_type: 'vendor' });
-    const r = await volmigRun(sandbox, ['retype', v.id, '__DEFAULT__', '--wait', '--interval', '0.1']);
+    const r = await volmigRun(sandbox, ['retype', v.id, '__DEFAULT__', '--wait', '--interval', '0.5']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^rt-inplace: retyped to __DEFAULT__ in place on ${host(v)!.replace(/[#@]/g, '.')} \\(\\d+:\\d\\d\\)\\n$`));
     expect((await getVolume(sandbox, v.id)).volume_type).toBe('__DEFAULT__');
@@ -42,7 +42,7 @@ describe('retype against the sandbox', () => {
 
   it('policy never when the type needs another backend: the scheduler refuses, exit 1 with the explanation', async () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-never', volume_type: 'lvm-1' });
-    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--wait', '--interval', '0.1', '--timeout', '20s']);
+    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--wait', '--interval', '0.5', '--timeout', '20s']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('rt-never: retype to type lvm-2 failed.\n');
     expect(r.stderr).toContain('  Its type is still lvm-1.\n');
@@ -52,7 +52,7 @@ describe('retype against the sandbox', () => {
 
   it('--json: accepted, progress and a result line, all parse', async () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-json', volume_type: 'lvm-2' });
-    const r = await volmigRun(sandbox, ['retype', v.id, 'vendor', '--migration-policy', 'on-demand', '--wait', '--interval', '0.1', '--json']);
+    const r = await volmigRun(sandbox, ['retype', v.id, 'vendor', '--migration-policy', 'on-demand', '--wait', '--interval', '0.5', '--json']);
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toMatchObject({ event: 'accepted', previous_type: 'lvm-2', new_type: 'vendor', migration_policy: 'on-demand' });

@@ -12,7 +12,7 @@ afterEach(async () => {
 describe('smoke as a process (node bin/volmig.js) with a real SIGINT', () => {
   it('Ctrl-C mid-migration: the test volume is deleted anyway, exit 130', async () => {
     cloud = await startCloud({ gibMiB: 8, copyRateMiBps: 8 });
-    const run = cloud.cli(['smoke', '--pools', 'sandbox@lvm-1#lvm-1,sandbox@lvm-2#lvm-2', '--interval', '0.1']);
+    const run = cloud.cli(['smoke', '--pools', 'sandbox@lvm-1#lvm-1,sandbox@lvm-2#lvm-2', '--interval', '0.5']);
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && !(await cloud.volumes()).some((v) => v.migration_status === 'migrating')) await new Promise((r) => setTimeout(r, 20));
     expect((await cloud.volumes()).length).toBeGreaterThan(0);

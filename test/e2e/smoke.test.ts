@@ -21,7 +21,7 @@ describe('volmig smoke against the sandbox', () => {
     cloud = await startCloud({ seed: 'demo', gibMiB: 1 });
     const before = snapshotOf(await cloud.volumes());
     expect(before.length).toBeGreaterThan(0);
-    const r = await runVolmig(['smoke', '--pools', FOUR.join(','), '--interval', '0.05', '--timeout', '60s', '--junit', 'smoke.xml'], { env: cloud.env, cwd: cloud.stateDir });
+    const r = await runVolmig(['smoke', '--pools', FOUR.join(','), '--interval', '0.5', '--timeout', '60s', '--junit', 'smoke.xml'], { env: cloud.env, cwd: cloud.stateDir });
     expect(r.code).toBe(0);
 
     const pairs = FOUR.flatMap((s) => FOUR.filter((d) => d !== s).map((d) => `${s} -> ${d}`));
@@ -53,7 +53,7 @@ describe('volmig smoke against the sandbox', () => {
 
   it('--lock adds the locked variant, which shows maintenance while moving and restores available', async () => {
     cloud = await startCloud({ gibMiB: 1 });
-    const r = await runVolmig(['smoke', '--pools', `${FOUR[0]},${FOUR[2]}`, '--lock', '--interval', '0.05', '--json'], { env: cloud.env });
+    const r = await runVolmig(['smoke', '--pools', `${FOUR[0]},${FOUR[2]}`, '--lock', '--interval', '0.5', '--json'], { env: cloud.env });
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.filter((e) => e.event === 'case').map((e) => [e.name, e.result])).toEqual([
@@ -76,7 +76,7 @@ describe('volmig smoke against the sandbox', () => {
   it('a forced failure (a type pinned to one backend) fails the pairs with the reason, exit 1, and still deletes every volume', async () => {
     cloud = await startCloud({ gibMiB: 1 });
     const r = await runVolmig(
-      ['smoke', '--pools', 'sandbox@lvm-1#lvm-1,sandbox@lvm-2#lvm-2', '--volume-type', 'lvm-1', '--interval', '0.05', '--timeout', '30s', '--junit', 'out.xml'],
+      ['smoke', '--pools', 'sandbox@lvm-1#lvm-1,sandbox@lvm-2#lvm-2', '--volume-type', 'lvm-1', '--interval', '0.5', '--timeout', '30s', '--junit', 'out.xml'],
       { env: cloud.env, cwd: cloud.stateDir },
     );
     expect(r.code).toBe(1);
@@ -96,7 +96,7 @@ describe('volmig smoke against the sandbox', () => {
 
   it('Ctrl-C: finishes the current step, deletes what it created, marks the rest not run, exit 130', async () => {
     cloud = await startCloud({ gibMiB: 4, copyRateMiBps: 8 });
-    const run = startVolmig(['smoke', '--pools', FOUR.slice(0, 3).join(','), '--interval', '0.05', '--junit', 'int.xml'], cloud.env);
+    const run = startVolmig(['smoke', '--pools', FOUR.slice(0, 3).join(','), '--interval', '0.5', '--junit', 'int.xml'], cloud.env);
     // interrupt while the first pair's volume is migrating
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && !(await cloud.volumes()).some((v) => v.migration_status === 'migrating')) await new Promise((r) => setTimeout(r, 20));
@@ -112,7 +112,7 @@ describe('volmig smoke against the sandbox', () => {
 
   it('--keep leaves the test volumes and says which they are', async () => {
     cloud = await startCloud({ gibMiB: 1 });
-    const r = await runVolmig(['smoke', '--pools', `${FOUR[0]},${FOUR[1]}`, '--keep', '--interval', '0.05'], { env: cloud.env });
+    const r = await runVolmig(['smoke', '--pools', `${FOUR[0]},${FOUR[1]}`, '--keep', '--interval', '0.5'], { env: cloud.env });
     expect(r.code).toBe(0);
     const kept = (await cloud.volumes()).filter((v) => (v.name ?? '').startsWith('volmig-smoke-'));
     expect(kept).toHaveLength(2);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockStorageClient } from '../../src/api/block-storage.js';
 import type { Pool, Volume } from '../../src/model/cinder.js';
-import { computeAggregate, orderVolumes, planEvacuation, SlotScheduler, type EvacuationRequest, type MoveState } from '../../src/migration/evacuate.js';
+import { computeAggregate, orderVolumes, planEvacuation, SlotScheduler, type EvacuationRequest, type MoveState } from '../../src/migration/evacuate/index.js';
 import { Journal } from '../../src/migration/journal.js';
 import type { Io } from '../../src/io.js';
 import { capture } from '../helpers/run.js';
@@ -223,6 +223,12 @@ describe('computeAggregate', () => {
   it('counts done, failed, running and bytes (running volumes by their copied bytes)', () => {
     const mk = (size: number, result: MoveState['result'], copied: number | null = null): MoveState => ({
       move: { volume: vol(String(Math.random()), { size }), destination: 'd', action: 'migrate' },
+      stage: result === 'queued' ? 'queued' : result === 'active' ? 'active' : 'ended',
+      action: 'migrate',
+      destination: 'd',
+      quietPolls: 0,
+      failedReads: 0,
+      missingReads: 0,
       result,
       startedAt: 0,
       endedAt: null,
@@ -239,7 +245,7 @@ describe('computeAggregate', () => {
 
 describe('preflightFor', () => {
   it('reads pools, services and types once per plan, snapshots per volume, and reports the reasons', async () => {
-    const { preflightFor } = await import('../../src/migration/evacuate.js');
+    const { preflightFor } = await import('../../src/migration/evacuate/index.js');
     const calls: Record<string, number> = {};
     const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
     const client = {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockStorageClient, MigrateRequest } from '../../src/api/block-storage.js';
 import { CinderApiError, RequestOutcomeUnknownError } from '../../src/api/errors.js';
 import type { Volume } from '../../src/model/cinder.js';
-import { runEvacuation, type EvacuationPlan, type EvacuationRenderer, type PlannedMove } from '../../src/migration/evacuate.js';
+import { runEvacuation, type EvacuationPlan, type EvacuationRenderer, type PlannedMove } from '../../src/migration/evacuate/index.js';
 import { Journal } from '../../src/migration/journal.js';
 import type { Io } from '../../src/io.js';
 import { capture } from '../helpers/run.js';
@@ -60,6 +60,9 @@ function scripted(script: Record<string, Volume[]>, onMigrate: (id: string, req:
     microversion: '3.72',
     endpoint: 'http://x/v3/admin',
     projectId: 'admin',
+    withSignal() {
+      return client;
+    },
     async getVolume(id: string) {
       const states = script[id]!;
       const i = Math.min(reads[id] ?? 0, states.length - 1);
@@ -95,6 +98,7 @@ function plan(moves: PlannedMove[]): EvacuationPlan {
   };
 }
 
+const NEVER = new AbortController().signal;
 const limits = { concurrency: 1, maxPerDestination: 1, continueOnError: false, intervalMs: 1000 };
 
 describe('runEvacuation with a scripted server', () => {
@@ -106,7 +110,7 @@ describe('runEvacuation with a scripted server', () => {
     const sent: string[] = [];
     const client = scripted({ f: [vol('f', { 'os-vol-host-attr:host': DST, 'os-vol-mig-status-attr:migstat': 'success' })] }, (id) => sent.push(id));
     const out = await runEvacuation(plan([{ volume: vol('f', { 'os-vol-mig-status-attr:migstat': 'migrating' }), destination: DST, action: 'follow' }]), limits, {
-      io, client, journal: new Journal(io), cloud: 'c', renderer,
+      io, client, journal: new Journal(io), cloud: 'c', renderer, signal: NEVER,
     });
     expect(sent).toEqual([]);
     expect(out.exitCode).toBe(0);
@@ -125,9 +129,10 @@ describe('runEvacuation with a scripted server', () => {
       },
       (id) => sent.push(id),
     );
-    const out = await runEvacuation(plan([{ volume: vol('v'), destination: DST, action: 'migrate' }]), limits, { io, client, journal: new Journal(io), cloud: 'c', renderer });
+    const out = await runEvacuation(plan([{ volume: vol('v'), destination: DST, action: 'migrate' }]), limits, { io, client, journal: new Journal(io), cloud: 'c', renderer, signal: NEVER });
     expect(sent).toEqual([]);
-    expect(out.states[0]!.move.action).toBe('follow');
+    expect(out.states[0]!.action).toBe('follow');
+    expect(out.states[0]!.move.action).toBe('migrate');
     expect(out.states[0]!.result).toBe('moved');
   });
 
@@ -145,7 +150,7 @@ describe('runEvacuation with a scripted server', () => {
         { volume: vol('w'), destination: DST, action: 'migrate' },
       ]),
       limits,
-      { io, client, journal, cloud: 'c', renderer },
+      { io, client, journal, cloud: 'c', renderer, signal: NEVER },
     );
     expect(sent).toEqual(['u']); // the failure stops new starts (no --continue-on-error)
     expect(out.exitCode).toBe(1);
@@ -161,7 +166,7 @@ describe('runEvacuation with a scripted server', () => {
       throw new CinderApiError({ status: 400, faultName: 'badRequest', message: "Invalid host: No available service named 'n@new#a'", requestId: 'req-9', method: 'POST', url: 'http://x' });
     };
     const journal = new Journal(io);
-    const out = await runEvacuation(plan([{ volume: vol('r'), destination: DST, action: 'migrate' }]), limits, { io, client, journal, cloud: 'c', renderer });
+    const out = await runEvacuation(plan([{ volume: vol('r'), destination: DST, action: 'migrate' }]), limits, { io, client, journal, cloud: 'c', renderer, signal: NEVER });
     expect(out.states[0]!.result).toBe('rejected');
     expect(out.states[0]!.reason).toBe("Your migration request failed to process: Invalid host: No available service named 'n@new#a'. (HTTP 400) (Request-ID: req-9)");
     expect(await journal.read()).toMatchObject([{ outcome: 'rejected', request_id: 'req-9', reason: "Invalid host: No available service named 'n@new#a'" }]);
@@ -180,7 +185,7 @@ describe('runEvacuation with a scripted server', () => {
       () => {},
     );
     const out = await runEvacuation(plan([{ volume: vol('x'), destination: DST, action: 'migrate' }]), { ...limits, timeoutMs: 3_600_000 }, {
-      io, client, journal: new Journal(io), cloud: 'c', renderer,
+      io, client, journal: new Journal(io), cloud: 'c', renderer, signal: NEVER,
     });
     expect(out.end).toBe('stopped-after-failure');
     expect(out.states[0]!.result).toBe('failed');
@@ -208,11 +213,11 @@ describe('runEvacuation with a scripted server', () => {
         { volume: vol('gone'), destination: DST, action: 'migrate' },
       ]),
       { ...limits, concurrency: 2, maxPerDestination: 2, continueOnError: true },
-      { io, client, journal: new Journal(io), cloud: 'c', renderer },
+      { io, client, journal: new Journal(io), cloud: 'c', renderer, signal: NEVER },
     );
     expect(out.states.map((st) => [st.move.volume.id, st.result, st.reason ?? null])).toEqual([
       ['a', 'moved', null],
-      ['gone', 'failed', 'the volume no longer exists (HTTP 404)'],
+      ['gone', 'failed', 'the volume no longer exists (HTTP 404 twice in a row)'],
     ]);
     expect(events.filter((e) => e.startsWith('notice Could not read volume a (a): connect ECONNREFUSED'))).toHaveLength(1);
   });

@@ -447,7 +447,8 @@ describe('migrate --wait', () => {
   });
 
   it('--timeout: exit 7 and says the migration continues', async () => {
-    const seq = Array.from({ length: 3 }, () => vol({ migration_status: 'migrating', migration_progress: '10', updated_at: 'T1' }));
+    // Polls at 0 s and 2 s; at 4 s the deadline has passed, so the watch ends without a third read.
+    const seq = Array.from({ length: 2 }, () => vol({ migration_status: 'migrating', migration_progress: '10', updated_at: 'T1' }));
     const { run } = waitRun(seq, ['--timeout', '4s']);
     const r = await run();
     expect(r.code).toBe(7);
@@ -460,8 +461,8 @@ describe('migrate --wait', () => {
       vol({ migration_status: 'migrating', migration_progress: '10', updated_at: 'T1' }),
       vol({ migration_status: 'migrating', migration_progress: '30', updated_at: 'T1' }),
       vol({ migration_status: 'migrating', migration_progress: '30', updated_at: 'T1' }),
-      vol({ migration_status: 'migrating', migration_progress: '30', updated_at: 'T1' }),
     ];
+    // The last change is at 2 s: the stall deadline (5 s) ends the watch before the 6 s poll.
     const { run } = waitRun(seq, ['--stall-timeout', '3s']);
     const r = await run();
     expect(r.code).toBe(7);

@@ -24,12 +24,15 @@ function snap(over: Partial<ProgressSnapshot> = {}): ProgressSnapshot {
     migrationStatus: 'migrating',
     percent: 43,
     indeterminate: false,
+    source: 'server',
     serverProgress: '43',
     bytesCopied: 0.43 * 10 * GIB,
     totalBytes: 10 * GIB,
+    sizeBytes: 10 * GIB,
     rateBytesPerSecond: 120 * MIB,
     etaMs: 50_000,
     elapsedMs: 12_000,
+    startKnown: true,
     sourceHost: 'h@a#a',
     host: 'h@a#a',
     destination: 'h@b#b',
@@ -59,7 +62,9 @@ const success: WatchResult = {
   sourceHost: 'h@a#a',
   destinationHost: 'h@b#b',
   durationMs: 85_000,
+  durationFrom: 'start',
   averageBytesPerSecond: 120 * MIB,
+  source: 'server',
 };
 
 describe('plain lines', () => {
