@@ -60,18 +60,28 @@ export class HeadlessTerminal {
     await new Promise<void>((resolve) => this.term.write('', resolve));
     const buffer = this.term.buffer.active;
     const lines: string[] = [];
-    for (let y = 0; y < this.term.rows; y++) lines.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+    for (let y = 0; y < this.term.rows; y++) lines.push((buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '').trimEnd());
     const shown = [...lines];
     while (shown.length && shown[shown.length - 1] === '') shown.pop();
     return { lines, text: shown.join('\n'), cursorVisible: this.cursorVisible, cursor: { x: buffer.cursorX, y: buffer.cursorY } };
   }
 
-  /** Scrollback and screen together, with the empty lines at the bottom removed. */
+  /**
+   * Scrollback and screen together as logical lines: a line the terminal wrapped is joined back into one (so a
+   * summary longer than the width reads as written), empty lines at the bottom removed.
+   */
   async history(): Promise<string[]> {
     await this.screen();
     const buffer = this.term.buffer.active;
     const lines: string[] = [];
-    for (let y = 0; y < buffer.length; y++) lines.push(buffer.getLine(y)?.translateToString(true) ?? '');
+    for (let y = 0; y < buffer.length; y++) {
+      const line = buffer.getLine(y);
+      if (!line) continue;
+      const next = buffer.getLine(y + 1);
+      const text = next?.isWrapped ? line.translateToString(false) : line.translateToString(true).trimEnd();
+      if (line.isWrapped && lines.length) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines;
   }
