@@ -58,7 +58,9 @@ export class TtyProgressSink implements ProgressSink {
       printResultText(this.out, r);
       return;
     }
-    const snapshot = r.snapshot ?? this.rows.get(r.volumeId)?.snapshot;
+    // The last frame shows what the watch last reported through update() (for a retype that is the settled volume
+    // read as success); the result's own snapshot is the migration tracker's, which can lag behind it.
+    const snapshot = this.rows.get(r.volumeId)?.snapshot ?? r.snapshot;
     if (snapshot) this.rows.set(r.volumeId, { snapshot, end: rowEnd(r.outcome) });
     else this.rows.delete(r.volumeId);
     // Writing to the terminal under the live rows would garble them: the summary waits until they stop.
