@@ -246,7 +246,7 @@ describe('the live region on a terminal', () => {
     const m = new ScriptedMigration('v1', 'demo-lvm-1-2g', 2, clock.now);
     sink.update(m.poll('migrating', '10'));
     const before = t.term.writes;
-    // 50 polls in 50 ms (a fast poll loop) draw at most one more frame.
+    // 50 polls in 50 ms (a fast poll loop) draw nothing until the next frame is due, then one frame.
     for (let i = 11; i < 61; i++) {
       clock.advance(1);
       sink.update(m.poll('migrating', String(i)));
