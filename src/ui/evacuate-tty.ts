@@ -1,137 +1,115 @@
-import type { MultiBar, SingleBar } from 'cli-progress';
 import type { AggregateProgress, EvacuationRenderer, MoveState } from '../migration/evacuate/index.js';
-import { formatClock, formatBytesAsGiB, formatRate } from '../model/duration.js';
+import { formatBytesAsGiB, formatClock, formatRate } from '../model/duration.js';
+import { finishedLine, volumeLabel } from './evacuate-format.js';
+import { LiveRegion, type RegionStream } from './live-region.js';
 import type { Output } from './output.js';
-import { aggregateText, finishedLine, volumeLabel } from './evacuate-format.js';
-import { phaseLabel } from './progress-format.js';
+import { layoutVolumeRows, loadGlyphs, snapshotCells, type TtyGlyphs, type VolumeRowCells } from './tty-rows.js';
+import { fitToWidth, visibleWidth } from './tty-text.js';
 
-type CliProgress = typeof import('cli-progress');
-
-const BAR_WIDTH = 24;
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+/** The aggregate bar may be narrower than a volume's: at 60 columns the amount moved matters more. */
+const BAR_MIN = 8;
+const BAR_MAX = 24;
+/** Volume rows sit under the aggregate row, indented by this much. */
+const INDENT = '  ';
 
 /**
- * On a terminal: an aggregate bar (volumes done of total, bytes, rate, ETA) above one row per running volume; a
- * finished volume's row leaves and its result line is printed above the bars. A volume without a numeric
- * progress gets a spinner row, never a fake 0%.
+ * On a terminal: an aggregate row (bar of bytes moved, volumes done of total, bytes, rate, ETA, elapsed) above one
+ * row per running volume, in one LiveRegion on stderr. The volume rows are laid out like `migrate --wait`'s (bar,
+ * percentage, amount, rate, ETA where the server gives a number; a spinner, the phase and elapsed time, never a
+ * percentage, where it does not). A finished volume's row leaves and its result line scrolls above the region; at
+ * the end the last frame stays and the summary table prints below it.
  */
 export class TtyEvacuationRenderer implements EvacuationRenderer {
-  private multibar: MultiBar | null = null;
-  private total: SingleBar | null = null;
-  private readonly rows = new Map<MoveState, SingleBar>();
-  private lastAggregate: AggregateProgress | null = null;
-  private ticker: NodeJS.Timeout | null = null;
-  private frame = 0;
-  private stopped = false;
+  private readonly region: LiveRegion;
+  private readonly running = new Set<MoveState>();
+  private aggregate: { value: AggregateProgress; at: number } | null = null;
 
   constructor(
     private readonly out: Output,
-    private readonly cliProgress: CliProgress,
+    private readonly glyphs: TtyGlyphs,
     private readonly title: string,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.region = new LiveRegion(out.io.stderr as RegionStream, (width) => this.frame(width));
+  }
 
   static async create(out: Output, title: string, now: () => number): Promise<TtyEvacuationRenderer> {
-    const mod = await import('cli-progress');
-    return new TtyEvacuationRenderer(out, (mod.default ?? mod) as CliProgress, title, now);
+    return new TtyEvacuationRenderer(out, await loadGlyphs(out.stderrStyle), title, now);
   }
 
   started(s: MoveState, a: AggregateProgress): void {
-    this.ensure(a);
-    this.rows.set(s, this.multibar!.create(100, 0, { line: this.rowText(s) }));
-    this.updateAggregate(a);
+    this.running.add(s);
+    this.setAggregate(a);
   }
 
-  progress(s: MoveState, a: AggregateProgress): void {
-    this.rows.get(s)?.update(s.snapshot?.percent ?? 0, { line: this.rowText(s) });
-    this.updateAggregate(a);
+  progress(_s: MoveState, a: AggregateProgress): void {
+    this.setAggregate(a);
   }
 
   finished(s: MoveState, a: AggregateProgress): void {
-    this.ensure(a);
-    const row = this.rows.get(s);
-    if (row) {
-      this.multibar!.remove(row);
-      this.rows.delete(s);
-    }
+    this.running.delete(s);
+    this.aggregate = { value: a, at: this.now() };
     const ok = s.result === 'moved' || s.result === 'already-there';
     const mark = ok ? this.out.stderrStyle.green('✔') : this.out.stderrStyle.red('✖');
-    this.multibar!.log(`${mark} ${finishedLine(s)}\n`);
-    this.updateAggregate(a);
+    // Logged above the live rows, which are redrawn below it without this volume.
+    this.region.log(`${mark} ${finishedLine(s)}`);
+    this.region.refresh();
   }
 
   notice(line: string): void {
-    if (this.multibar && !this.stopped) this.multibar.log(line + '\n');
+    if (this.region.active) this.region.log(line);
     else this.out.info(line);
   }
 
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    if (this.ticker) clearInterval(this.ticker);
-    this.ticker = null;
-    if (this.lastAggregate) this.total?.update(this.lastAggregate.done, { line: this.aggregateRow(this.lastAggregate) });
-    // Lines logged since the last redraw (the last volume's result) are only written by a redraw.
-    this.multibar?.update();
-    this.multibar?.stop();
-    this.multibar = null;
+    this.region.stop('keep');
   }
 
-  private ensure(a: AggregateProgress): void {
-    if (this.multibar || this.stopped) return;
-    this.multibar = new this.cliProgress.MultiBar({
-      stream: this.out.io.stderr as NodeJS.WritableStream,
-      format: (_o, _p, payload: { line?: string }) => payload.line ?? '',
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      linewrap: false,
-      // volmig handles Ctrl-C itself (through io.signals) and stops the bars on its way out.
-      gracefulExit: false,
-      fps: 10,
-      autopadding: false,
+  private setAggregate(a: AggregateProgress): void {
+    this.aggregate = { value: a, at: this.now() };
+    this.region.refresh();
+  }
+
+  private frame(width: number): string[] {
+    if (!this.aggregate) return [];
+    const now = this.now();
+    const glyph = this.glyphs.spinner();
+    const cells = [...this.running].map((s): VolumeRowCells => {
+      if (s.snapshot) return snapshotCells(s.snapshot, now, glyph, this.out.stderrStyle);
+      const elapsed = `elapsed ${formatClock(s.startedAt === null ? 0 : now - s.startedAt)}`;
+      return { mark: glyph, name: volumeLabel(s.move.volume), phase: 'requested', numbers: null, note: 'waiting for the server', elapsed, live: true };
     });
-    this.total = this.multibar.create(Math.max(1, a.total), a.done, { line: this.aggregateRow(a) });
-    // Elapsed time and spinners move between polls.
-    this.ticker = setInterval(() => {
-      this.frame = (this.frame + 1) % SPINNER.length;
-      for (const [s, bar] of this.rows) bar.update(s.snapshot?.percent ?? 0, { line: this.rowText(s) });
-      if (this.lastAggregate) {
-        const live = { ...this.lastAggregate, elapsedMs: this.lastAggregate.elapsedMs };
-        this.total?.update(live.done, { line: this.aggregateRow(live) });
-      }
-    }, 250);
-    this.ticker.unref?.();
+    const rows = layoutVolumeRows(cells, width - INDENT.length, this.glyphs, this.out.stderrStyle.dim).map((r) => INDENT + r);
+    return [this.aggregateRow(width), ...rows];
   }
 
-  private updateAggregate(a: AggregateProgress): void {
-    this.lastAggregate = a;
-    this.total?.update(a.done, { line: this.aggregateRow(a) });
-  }
-
-  private aggregateRow(a: AggregateProgress): string {
+  /** `Evacuating h@b ████░░░ 1/3 volumes  1.0/4.0 GiB  64 MiB/s  eta 0:48  elapsed 0:16`, fitted like the rows. */
+  private aggregateRow(width: number): string {
+    const { value: a, at } = this.aggregate!;
     const c = this.out.stderrStyle;
-    const share = a.totalBytes > 0 ? a.bytesDone / a.totalBytes : a.total > 0 ? a.done / a.total : 1;
-    const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round(share * BAR_WIDTH)));
-    const bar = c.green('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled));
-    return `${c.bold(this.title)} ${bar} ${aggregateText(a)}`;
-  }
+    const finished = a.done + a.failed >= a.total;
+    const elapsedMs = finished ? a.elapsedMs : a.elapsedMs + Math.max(0, this.now() - at);
+    const parts: { key: 'volumes' | 'failed' | 'amount' | 'rate' | 'eta' | 'elapsed'; text: string }[] = [
+      { key: 'volumes', text: `${a.done}/${a.total} volumes` },
+    ];
+    if (a.failed) parts.push({ key: 'failed', text: `${a.failed} failed` });
+    parts.push({ key: 'amount', text: `${formatBytesAsGiB(a.bytesDone)}/${formatBytesAsGiB(a.totalBytes)} GiB` });
+    if (a.rateBytesPerSecond !== null && a.rateBytesPerSecond > 0 && !finished) parts.push({ key: 'rate', text: formatRate(a.rateBytesPerSecond) });
+    if (a.etaMs !== null && !finished) parts.push({ key: 'eta', text: `eta ${formatClock(a.etaMs)}` });
+    parts.push({ key: 'elapsed', text: `elapsed ${formatClock(elapsedMs)}` });
 
-  private rowText(s: MoveState): string {
-    const c = this.out.stderrStyle;
-    const name = volumeLabel(s.move.volume).padEnd(16);
-    const snap = s.snapshot;
-    const elapsed = formatClock(s.startedAt === null ? 0 : this.now() - s.startedAt);
-    if (!snap) return `  ${SPINNER[this.frame]} ${name} ${'requested'.padEnd(12)} ${c.dim('waiting for the server')}  elapsed ${elapsed}`;
-    const phase = phaseLabel(snap).padEnd(12);
-    if (snap.percent === null || snap.bytesCopied === null) {
-      const extra = snap.serverProgress ? ` (${snap.serverProgress})` : '';
-      return `  ${SPINNER[this.frame]} ${name} ${phase} ${c.dim('progress indeterminate' + extra)}  elapsed ${elapsed}`;
+    const room = width - 1;
+    let title = this.title;
+    const details = () => parts.map((p) => p.text).join('  ');
+    const barRoom = () => room - visibleWidth(title) - 2 - visibleWidth(details());
+    for (const key of ['elapsed', 'rate', 'eta', 'amount'] as const) {
+      if (barRoom() >= BAR_MIN) break;
+      const i = parts.findIndex((p) => p.key === key);
+      if (i >= 0) parts.splice(i, 1);
     }
-    const filled = Math.round((snap.percent / 100) * BAR_WIDTH);
-    const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled));
-    const rate = snap.rateBytesPerSecond ? formatRate(snap.rateBytesPerSecond) : '-';
-    const eta = snap.etaMs !== null ? formatClock(snap.etaMs) : '-';
-    return `    ${name} ${phase} ${bar} ${`${snap.percent}%`.padStart(4)} ${formatBytesAsGiB(snap.bytesCopied)}/${formatBytesAsGiB(snap.totalBytes)} GiB  ${rate}  eta ${eta}  elapsed ${elapsed}`;
+    if (barRoom() < BAR_MIN) title = fitToWidth(title, Math.max(8, visibleWidth(title) - (BAR_MIN - barRoom())));
+    const barWidth = Math.max(3, Math.min(BAR_MAX, barRoom()));
+    const share = a.totalBytes > 0 ? a.bytesDone / a.totalBytes : a.total > 0 ? (a.done + a.failed) / a.total : 1;
+    return `${c.bold(title)} ${this.glyphs.bar(share, barWidth)} ${details()}`;
   }
 }

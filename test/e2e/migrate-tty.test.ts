@@ -45,7 +45,9 @@ describe.skipIf(!hasScript)('on a terminal (util-linux script)', () => {
     const v = await volumeByName(sandbox, 'demo-pool-c-2g');
     let typed = false;
     const r = await inTerminal(`node bin/volmig.js migrate ${v.id} sandbox@vendor-lite#pool-d --wait --interval 0.5`, (text, ctrlC) => {
-      if (!typed && /migrating \(in progress\)/.test(text)) {
+      // The row's words are coloured (dim): read them without the colour codes.
+      // eslint-disable-next-line no-control-regex
+      if (!typed && /migrating \(in progress\)/.test(text.replace(/\x1b\[[0-9;]*m/g, ''))) {
         typed = true;
         ctrlC();
       }

@@ -5,12 +5,9 @@ import type { ProgressSnapshot, WatchResult } from '../../src/migration/progress
 import { JsonLinesProgressSink } from '../../src/ui/progress-json.js';
 import { PlainProgressSink } from '../../src/ui/progress-plain.js';
 import { plainProgressLine } from '../../src/ui/progress-format.js';
-import { TtyProgressSink } from '../../src/ui/progress-tty.js';
 import { Output } from '../../src/ui/output.js';
 import { capture } from '../helpers/run.js';
 
-/** Colour codes, stripped so that assertions read the text. */
-const SGR = new RegExp(String.fromCharCode(27) + '\\[[0-9;]*m', 'g');
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
@@ -130,33 +127,4 @@ describe('JSON lines', () => {
   });
 });
 
-describe('TTY', () => {
-  it('draws a bar with percent, amount, rate, ETA and elapsed; hides the cursor and restores it on stop', async () => {
-    const t = io(true);
-    const sink = await TtyProgressSink.create(new Output(t, {}), 1, () => 1_000_000);
-    sink.update(snap());
-    // cli-progress redraws on its own timer.
-    await new Promise((r) => setTimeout(r, 200));
-    sink.update(snap({ percent: 99, bytesCopied: 9.9 * GIB, at: 1_001_000 }));
-    sink.stop();
-    const text = t.stderr.text.replace(SGR, '');
-    expect(text).toContain('\x1b[?25l');
-    expect(text).toMatch(/vol-1 +migrating +█+░+ +43% 4\.3\/10\.0 GiB 120 MiB\/s eta 0:50 elapsed 0:12/);
-    expect(text).toMatch(/ 99% 9\.9\/10\.0 GiB/);
-    expect(text).not.toContain('100%');
-    expect(text.lastIndexOf('\x1b[?25h')).toBeGreaterThan(text.lastIndexOf('\x1b[?25l'));
-  });
-
-  it('an indeterminate lone volume gets a spinner with phase and elapsed time, never 0%', async () => {
-    const t = io(true);
-    const sink = await TtyProgressSink.create(new Output(t, {}), 1, () => 1_000_000);
-    sink.update(snap({ percent: null, bytesCopied: null, indeterminate: true, serverProgress: 'in progress', etaMs: null }));
-    sink.result({ ...success, snapshot: { ...success.snapshot!, percent: 100 } });
-    sink.stop();
-    const text = t.stderr.text.replace(SGR, '');
-    expect(text).toContain('vol-1 migrating (in progress)  elapsed 0:12');
-    expect(text).not.toMatch(/\b0%/);
-    expect(text).toContain('✔');
-    expect(t.stdout.text).toBe(`${success.summary}\n`);
-  });
-});
+// The terminal renderer is tested by what the screen shows: test/ui/progress-tty-screen.test.ts.
