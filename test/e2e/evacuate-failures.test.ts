@@ -5,6 +5,7 @@ import { ESC, EVACUATION_LAYOUT, migrationSpans, startCloud, startVolmig, type T
 import type { Volume } from '../../src/model/cinder.js';
 import { Journal } from '../../src/migration/journal.js';
 import { capture } from '../helpers/run.js';
+import { assertFitsSchema } from '../helpers/json-events.js';
 
 async function untilPrompt(stderr: { text: string }) {
   const deadline = Date.now() + 15_000;
@@ -154,6 +155,7 @@ describe('evacuate: failures, interruption and resume', () => {
 
     const j = await runVolmig(['evacuate', '--from', 'node@old#old', '--to', A, '--dry-run', '--json'], { env: cloud.env });
     const plan = JSON.parse(j.stdout);
+    assertFitsSchema('plan', plan);
     expect(plan).toMatchObject({ event: 'plan', dry_run: true, selected: 4, moves: [{ volume_id: ok.id, action: 'migrate', destination: A }] });
     expect(plan.refusals.map((x: { volume_id: string }) => x.volume_id).sort()).toEqual([withSnap.id, attached.id, pinned.id].sort());
 

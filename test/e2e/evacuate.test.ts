@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../src/migration/journal.js';
 import { capture, runVolmig } from '../helpers/run.js';
 import { ESC, EVACUATION_LAYOUT, maxOverlap, migrationSpans, startCloud, type TestCloud } from '../maintenance/sandbox-helpers.js';
+import { validatedEvents } from '../helpers/json-events.js';
 
 let cloud: TestCloud | undefined;
 afterEach(async () => {
@@ -80,13 +81,13 @@ describe('volmig evacuate against the sandbox', () => {
     const vols = await seedSource(cloud, [1, 2]);
     const r = await runVolmig(['evacuate', '--from', 'node@old#old', '--to', A, '--interval', '0.5', '--yes', '--json'], { env: cloud.env });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = validatedEvents('evacuate', r.stdout);
     expect(events[0]).toMatchObject({ event: 'plan', dry_run: false, from: 'node@old#old', to: [A], selected: 2 });
     expect(events.filter((e) => e.event === 'start').map((e) => e.volume_id)).toEqual([vols[1]!.id, vols[0]!.id]);
     expect(events.filter((e) => e.event === 'end').map((e) => e.result)).toEqual(['moved', 'moved']);
     const summary = events.at(-1);
     expect(summary).toMatchObject({ event: 'summary', end: 'completed', exit_code: 0, done: 2, total: 2, failed: 0 });
-    expect(summary.volumes.map((v: { result: string }) => v.result)).toEqual(['moved', 'moved']);
+    expect((summary!.volumes as { result: string }[]).map((v) => v.result)).toEqual(['moved', 'moved']);
   }, 60_000);
 
   it('--force locks each volume (maintenance) and --force-host-copy forces the generic copy, as the server records them', async () => {

@@ -15,6 +15,7 @@ import {
   volumeByName,
   waitFor,
 } from '../migration/e2e-helpers.js';
+import { validatedEvents } from '../helpers/json-events.js';
 
 const ACCEPTED =
   'Your migration request has been received. Please check migration status and the server log to see more information.';
@@ -88,7 +89,7 @@ describe('migrate --wait against the sandbox: success', () => {
   it('--json: every stdout line parses; accepted, progress events, one final result', async () => {
     const r = await volmigRun(sandbox, ['migrate', 'demo-pool-d-1g', 'sandbox@vendor-lite#pool-c', '--wait', '--interval', '0.5', '--json']);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = validatedEvents('migrate', r.stdout);
     expect(events[0]).toMatchObject({ event: 'accepted', destination: 'sandbox@vendor-lite#pool-c', source_host: 'sandbox@vendor-lite#pool-d' });
     expect(events.slice(1, -1).every((e) => e.event === 'progress' && typeof e.time === 'string' && typeof e.volume_id === 'string')).toBe(true);
     expect(events.some((e) => e.event === 'progress' && e.migration_status === 'migrating' && e.progress === null && e.indeterminate === true)).toBe(true);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { ESC, createVolume, getVolume, host, migstat, spawnVolmig, startE2eSandbox, volmigRun, volumeByName, waitFor } from '../migration/e2e-helpers.js';
+import { assertFitsSchema, validatedEvents } from '../helpers/json-events.js';
 
 let sandbox: SandboxHandle;
 beforeAll(async () => {
@@ -39,6 +40,8 @@ describe('progress against the sandbox', () => {
     expect(r.stdout).toContain(`(host ${from} → ${to})`);
     const json = await volmigRun(sandbox, ['progress', id, '--json']);
     const [event] = JSON.parse(json.stdout) as Record<string, unknown>[];
+    // The one-shot document is an array of the same progress events the watch streams.
+    assertFitsSchema('progress', event);
     expect(event).toMatchObject({ volume_id: id, migration_status: 'migrating', indeterminate: false, destination: to });
     expect(typeof event!.progress).toBe('number');
     const watched = await volmigRun(sandbox, ['progress', id, '--watch', '--interval', '0.5']);
@@ -56,7 +59,7 @@ describe('progress against the sandbox', () => {
     const run = spawnVolmig(sandbox, ['progress', '--all', '--watch', '--interval', '0.5', '--json']);
     const r = await run.done;
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = validatedEvents('progress', r.stdout);
     const results = events.filter((e) => e.event === 'result');
     expect(results.map((e) => e.volume_id).sort()).toEqual([a, b].sort());
     expect(results.every((e) => e.result === 'success')).toBe(true);
@@ -93,7 +96,7 @@ describe('progress against the sandbox', () => {
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = validatedEvents('progress', r.stdout);
     expect(events.at(-1)).toMatchObject({ event: 'result', volume_id: id, result: 'interrupted', exit_code: 130 });
     expect(r.stderr).toContain(`Resume with: volmig progress ${id} --watch`);
     expect(migstat(await getVolume(sandbox, id))).toBe('migrating');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../src/sandbox/index.js';
 import { assertBuilt } from '../helpers/cli-process.js';
 import { ESC, api, createVolume, getVolume, host, startE2eSandbox, volmigRun } from '../migration/e2e-helpers.js';
+import { validatedEvents } from '../helpers/json-events.js';
 
 const ACCEPTED =
   'Your retype request has been received. Please check the volume status, migration status and the server log to see more information.';
@@ -54,7 +55,7 @@ describe('retype against the sandbox', () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-json', volume_type: 'lvm-2' });
     const r = await volmigRun(sandbox, ['retype', v.id, 'vendor', '--migration-policy', 'on-demand', '--wait', '--interval', '0.5', '--json']);
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = validatedEvents('retype', r.stdout);
     expect(events[0]).toMatchObject({ event: 'accepted', previous_type: 'lvm-2', new_type: 'vendor', migration_policy: 'on-demand' });
     expect(events.at(-1)).toMatchObject({ event: 'result', kind: 'retype', result: 'success', volume_type: 'vendor', exit_code: 0 });
   });

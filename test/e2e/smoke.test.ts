@@ -5,6 +5,7 @@ import { runVolmig } from '../helpers/run.js';
 import { startCloud, startVolmig, type TestCloud } from '../maintenance/sandbox-helpers.js';
 import { childrenNamed, parseXml } from '../maintenance/xml.js';
 import type { Volume } from '../../src/model/cinder.js';
+import { validatedEvents } from '../helpers/json-events.js';
 
 let cloud: TestCloud | undefined;
 afterEach(async () => {
@@ -55,7 +56,7 @@ describe('volmig smoke against the sandbox', () => {
     cloud = await startCloud({ gibMiB: 1 });
     const r = await runVolmig(['smoke', '--pools', `${FOUR[0]},${FOUR[2]}`, '--lock', '--interval', '0.5', '--json'], { env: cloud.env });
     expect(r.code).toBe(0);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const events = validatedEvents('smoke', r.stdout);
     expect(events.filter((e) => e.event === 'case').map((e) => [e.name, e.result])).toEqual([
       [`${FOUR[0]} -> ${FOUR[2]}`, 'pass'],
       [`${FOUR[0]} -> ${FOUR[2]} (locked)`, 'pass'],

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { RunOptions } from '../helpers/run.js';
 import { cinderApi, useCinderNock, volmig as volmigIn } from '../commands/cinder-nock.js';
 import { volume } from '../commands/fixtures.js';
+import { validatedEvents } from '../helpers/json-events.js';
 
 useCinderNock();
 
@@ -108,7 +109,7 @@ describe('migrate: accepted', () => {
     preflight(cinderApi()).post(`/volumes/${ID}/action`).reply(202, '', { 'x-openstack-request-id': 'req-9' });
     const r = await volmig(['migrate', ID, DST, '--json']);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = validatedEvents('migrate', r.stdout);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ event: 'accepted', volume_id: ID, source_host: SRC, destination: DST, request_id: 'req-9', lock_volume: false });
   });
@@ -402,7 +403,7 @@ describe('migrate --wait', () => {
     preflight(cinderApi(), { vol: vol({ status: 'error' }) });
     const r = await volmig(['migrate', ID, DST, '--json']);
     expect(r.code).toBe(5);
-    const [event, ...rest] = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [event, ...rest] = validatedEvents('migrate', r.stdout);
     expect(rest).toEqual([]);
     expect(event).toMatchObject({ event: 'rejected', volume_id: ID, by: 'volmig', exit_code: 5 });
     expect((event!.checks as { check: string; ok: boolean }[]).find((c) => c.check === 'status')).toMatchObject({ ok: false });

@@ -7,6 +7,7 @@ import { PlainProgressSink } from '../../src/ui/progress-plain.js';
 import { plainProgressLine } from '../../src/ui/progress-format.js';
 import { Output } from '../../src/ui/output.js';
 import { capture } from '../helpers/run.js';
+import { validatedEvents } from '../helpers/json-events.js';
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -99,7 +100,7 @@ describe('JSON lines', () => {
     sink.update(snap({ changed: false }));
     sink.update(snap({ percent: null, bytesCopied: null, indeterminate: true, serverProgress: 'in progress', etaMs: null, rateBytesPerSecond: null }));
     sink.result(success);
-    const lines = t.stdout.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = validatedEvents('progress', t.stdout.text);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toEqual({
       event: 'progress',
@@ -111,12 +112,14 @@ describe('JSON lines', () => {
       phase: 'migrating',
       progress: 43,
       indeterminate: false,
+      source: 'server',
       server_progress: '43',
       bytes_copied: Math.round(0.43 * 10 * GIB),
       total_bytes: 10 * GIB,
       rate_bytes_per_second: 120 * MIB,
       eta_seconds: 50,
       elapsed_seconds: 12,
+      elapsed_from: 'start',
       host: 'h@a#a',
       source_host: 'h@a#a',
       destination: 'h@b#b',
