@@ -24,7 +24,10 @@ export function capture(isTTY = false): CapturedStream {
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
+  /** Both streams are terminals (or neither); stdoutTTY/stderrTTY set them apart. */
   isTTY?: boolean;
+  stdoutTTY?: boolean;
+  stderrTTY?: boolean;
   dispatcher?: Dispatcher;
   cwd?: string;
   signals?: EventEmitter;
@@ -40,13 +43,14 @@ export interface RunResult {
 
 /** Runs volmig in-process through main(argv, io) with captured streams; argv excludes "node volmig". */
 export async function runVolmig(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const stdout = capture(options.isTTY);
-  const stderr = capture(options.isTTY);
+  const stdout = capture(options.stdoutTTY ?? options.isTTY);
+  const stderr = capture(options.stderrTTY ?? options.isTTY);
   const io: Io = {
     stdout,
     stderr,
     env: { HOME: '/nonexistent-volmig-home', ...(options.env ?? {}) },
-    isTTY: Boolean(options.isTTY),
+    // As processIo() has it: io.isTTY is stderr's.
+    isTTY: Boolean(options.stderrTTY ?? options.isTTY),
     dispatcher: options.dispatcher,
     cwd: options.cwd ?? '/nonexistent-volmig-cwd',
     signals: options.signals ?? new EventEmitter(),
