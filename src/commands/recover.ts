@@ -4,6 +4,8 @@ import type { CommandContext, CommandEnv } from './context.js';
 interface RecoverFlags {
   yes?: boolean;
   sample?: string;
+  assumeStuck?: boolean;
+  minAge?: string;
 }
 
 export function registerRecover(program: Command, ctx: CommandContext): void {
@@ -12,17 +14,26 @@ export function registerRecover(program: Command, ctx: CommandContext): void {
     .description('clean up after a migration that ended in error or got stuck: reset its status, delete the leftover target')
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-    .option('--sample <seconds>', 'how long to watch an in-flight migration for signs of life before calling it stuck', '10')
+    .option('--sample <duration>', 'how long to watch an in-flight migration for signs of life', '10s')
+    .option('--assume-stuck', 'you know an in-flight migration is dead (its volume service is gone): allow resetting it')
+    .option('--min-age <duration>', 'with --assume-stuck: how long it must have shown no change', '30m')
     .addHelpText(
       'after',
       [
         '',
         'recover explains what it finds (status, migration status, host, leftover target: volume), then, after',
         'confirmation, resets the migration status to none (os-reset_status; also the status a locked migration',
-        'or a retype left as maintenance/retyping) and deletes the leftover destination volume.',
-        'It rolls no data back, and it refuses while the copy is visibly progressing.',
-        'Exit codes: 0 recovered or nothing to do; 2 no confirmation (--yes off a terminal); 3 no such volume;',
-        '5 refused (the migration is progressing); 130 interrupted.',
+        'or a retype left as maintenance/retyping) and deletes the leftover destination volume. It rolls no data',
+        'back, and acts only on positive evidence: it refuses a migration that any progress source (the server,',
+        'Ceph, the dd on this host) shows moving, and one that still says it is in flight unless --assume-stuck',
+        'is given and the volume has shown no change for --min-age. It reports what reading the volume back',
+        'shows changed, and records what it did in the journal.',
+        'Exit codes: 0 recovered or nothing to do; 1 an action failed; 2 no confirmation (--yes off a terminal);',
+        '3 no such volume; 5 refused; 130 interrupted.',
+        '',
+        'Examples:',
+        '  volmig recover vol-1',
+        '  volmig recover vol-1 --assume-stuck --yes',
       ].join('\n'),
     )
     .action((ref: string, opts: RecoverFlags, cmd: Command) => ctx.action(cmd, (env) => recover(env, ref, opts)));
@@ -30,50 +41,52 @@ export function registerRecover(program: Command, ctx: CommandContext): void {
 
 async function recover(env: CommandEnv, ref: string, flags: RecoverFlags): Promise<number> {
   const { io, out } = env;
-  const { UsageError, RejectedError, InterruptedError, ReportedError, ExitCode } = await import('../errors.js');
-  const sample = Number(flags.sample ?? '10');
-  if (!Number.isFinite(sample) || sample < 0) throw new UsageError(`invalid value for --sample: '${flags.sample}' (expected seconds, e.g. 10)`);
+  const { UsageError, InterruptedError, ReportedError, ExitCode } = await import('../errors.js');
+  const { parseDuration } = await import('../model/duration.js');
+  const sampleMs = parseDuration(flags.sample ?? '10s', '--sample', { minMs: 500, maxMs: 3_600_000 });
+  const minAgeMs = parseDuration(flags.minAge ?? '30m', '--min-age');
   const client = await env.client();
-  const { inspectForRecovery, applyRecovery } = await import('../migration/recover.js');
+  const { inspectForRecovery, planRecovery, applyRecovery } = await import('../migration/recover/index.js');
+  const ui = await import('../ui/recover-presenter.js');
+  const { Journal, journalCloudName } = await import('../migration/journal.js');
+  const settings = await env.settings();
+  const journal = new Journal(io);
+  const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
 
   const signal = env.interruption.signal;
-  const plan = await inspectForRecovery(client, io, ref, { sampleMs: Math.round(sample * 1000), signal }).catch((err: unknown) => {
+  const findings = await inspectForRecovery(client, io, ref, { sampleMs, signal }).catch((err: unknown) => {
     if (signal.aborted) throw new InterruptedError('interrupted while watching the migration; nothing was changed');
     throw err;
   });
-  if (signal.aborted) throw new InterruptedError('interrupted while watching the migration; nothing was changed');
-
-  const id = plan.findings.volume.id;
-  const report = (extra: Record<string, unknown>) =>
-    out.resultJson({
-      volume_id: id,
-      status: plan.findings.status,
-      migration_status: plan.findings.migrationStatus,
-      host: plan.findings.host,
-      leftover_target: plan.findings.target?.id ?? null,
-      motion: plan.findings.motion,
-      refusal: plan.refusal,
-      actions: plan.actions,
-      ...extra,
+  const plan = planRecovery(findings, { assumeStuck: Boolean(flags.assumeStuck), minAgeMs });
+  const f = plan.findings;
+  const record = (outcome: 'success' | 'error' | 'rejected', reason?: string) =>
+    journal.append({
+      cloud,
+      action: 'recover',
+      volume_id: f.volume.id,
+      volume_name: f.volume.name ?? null,
+      source_host: f.host,
+      destination: f.target?.id ?? null,
+      options: { actions: plan.actions.map((a) => a.kind), assume_stuck: Boolean(flags.assumeStuck), migration_status: f.migrationStatus },
+      outcome,
+      ...(reason ? { reason } : {}),
     });
 
-  for (const line of plan.explanation) (out.json ? out.info.bind(out) : out.result.bind(out))(line);
-
+  ui.printFindings(out, plan);
   if (plan.refusal) {
-    if (out.json) report({ applied: [] });
-    throw new RejectedError(plan.refusal);
+    if (out.json) out.resultJson(ui.recoverJson(plan));
+    await record('rejected', plan.refusal);
+    out.error(`Error: ${plan.refusal}`);
+    throw new ReportedError(plan.refusal, ExitCode.REJECTED);
   }
   if (plan.actions.length === 0) {
-    if (out.json) report({ applied: [] });
+    if (out.json) out.resultJson(ui.recoverJson(plan));
     out.info('Nothing to do.');
     return 0;
   }
 
-  out.info('');
-  out.info('recover will:');
-  for (const a of plan.actions) out.info(`  - ${a.why}`);
-  out.info(`It rolls no data back: the volume's data stays where it is (on ${plan.findings.host ?? 'its host'}); only status fields are reset and the leftover copy is removed.`);
-
+  ui.printIntent(out, plan);
   if (!flags.yes) {
     if (!io.isTTY || !io.stdin) {
       throw new UsageError('recover changes volume state: confirm with --yes (there is no terminal to ask on)');
@@ -87,25 +100,27 @@ async function recover(env: CommandEnv, ref: string, flags: RecoverFlags): Promi
     }
   }
 
-  const applied = await applyRecovery(client, plan, (r) => {
-    if (r.ok) out.info(`done: ${r.action.why}`);
-    else out.error(`failed: ${r.action.why}: ${r.error}`);
-  });
-  const after = await client.getVolume(id).catch(() => null);
-  const failed = applied.find((a) => !a.ok);
-  if (out.json) {
-    report({
-      applied: applied.map((a) => ({ kind: a.action.kind, volume_id: a.action.volumeId, ok: a.ok, error: a.error ?? null })),
-      after: after ? { status: after.status, migration_status: after['os-vol-mig-status-attr:migstat'] ?? after.migration_status ?? null, host: after['os-vol-host-attr:host'] ?? null } : null,
-    });
+  const outcome = await applyRecovery(client, plan, (r) => ui.printStep(out, r));
+  if (outcome.changedMeanwhile) {
+    const why = `volume ${f.volume.id} changed while recover was deciding (${outcome.changedMeanwhile}); nothing was changed. Look again with: volmig recover ${f.volume.id}`;
+    if (out.json) out.resultJson(ui.recoverJson(plan, { outcome }));
+    await record('rejected', why);
+    out.error(`Error: ${why}`);
+    throw new ReportedError(why, ExitCode.REJECTED);
   }
+  ui.printChanges(out, outcome);
+  if (out.json) out.resultJson(ui.recoverJson(plan, { applied: outcome.applied, outcome }));
+  const failed = outcome.applied.find((a) => !a.ok);
+  const summary = outcome.changes.map((c) => (c.field === 'existence' ? `${c.volumeId} deleted` : `${c.volumeId} ${c.field} ${c.before ?? 'none'} → ${c.after ?? 'none'}`)).join('; ');
+  await record(failed ? 'error' : 'success', failed ? failed.error : summary || 'no change read back');
   if (failed) {
-    out.error(`Recovery of volume ${id} stopped: ${failed.error}`);
+    out.error(`Recovery of volume ${f.volume.id} stopped: ${failed.error}`);
     throw new ReportedError(failed.error ?? 'recovery failed', ExitCode.FAILED);
   }
+  const after = outcome.after;
   if (after) {
     const ms = after['os-vol-mig-status-attr:migstat'] ?? after.migration_status ?? null;
-    out.success(`Recovered volume ${id}: status ${after.status}, migration status ${ms ?? 'none'}, host ${after['os-vol-host-attr:host'] ?? 'unknown'}.`);
+    out.success(`Recovered volume ${f.volume.id}: status ${after.status}, migration status ${ms ?? 'none'}, host ${after['os-vol-host-attr:host'] ?? 'unknown'}.`);
   }
   return 0;
 }

@@ -11,7 +11,8 @@ export interface JournalEntry {
   time: string;
   /** Cloud name (clouds.yaml / OS_CLOUD) or the endpoint URL with credentials, query and fragment removed. */
   cloud: string;
-  action: 'migrate' | 'retype';
+  /** recover: what `volmig recover` did (or refused to do) to a migration's remains. */
+  action: 'migrate' | 'retype' | 'recover';
   volume_id: string;
   volume_name?: string | null;
   source_host: string | null;
@@ -191,7 +192,7 @@ function isJournalEntry(value: unknown): value is JournalEntry {
   return (
     typeof v.time === 'string' &&
     typeof v.cloud === 'string' &&
-    (v.action === 'migrate' || v.action === 'retype') &&
+    (v.action === 'migrate' || v.action === 'retype' || v.action === 'recover') &&
     typeof v.volume_id === 'string' &&
     OUTCOMES.has(v.outcome as JournalOutcome)
   );

@@ -80,7 +80,7 @@ describe('volmig recover against the sandbox', () => {
     const dest = v['os-vol-host-attr:host'] === 'sandbox@lvm-1#lvm-1' ? 'sandbox@lvm-2#lvm-2' : 'sandbox@lvm-1#lvm-1';
     await migrate(cloud, v.id, dest, true);
     await cloud.waitFor(v.id, (x) => x.migration_status === 'migrating');
-    const r = await runVolmig(['recover', v.id, '--yes', '--sample', '1.5'], { env: cloud.env });
+    const r = await runVolmig(['recover', v.id, '--yes', '--sample', '1.5', '--assume-stuck', '--min-age', '1s'], { env: cloud.env });
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(new RegExp(`Error: the migration of volume ${v.id} is visibly progressing \\(progress went from \\d+% to \\d+%.*\\); recover changes nothing while a copy runs\\. Watch it with: volmig progress ${v.id} --watch`));
     const now = await cloud.volume(v.id);
@@ -97,11 +97,22 @@ describe('volmig recover against the sandbox', () => {
     // What a crashed volume service leaves: maintenance + migrating, and nothing copying.
     const reset = await cloud.api('POST', `/volumes/${v.id}/action`, { 'os-reset_status': { status: 'maintenance', migration_status: 'migrating' } });
     expect(reset.status).toBe(202);
+    // Without --assume-stuck silence is no evidence: refused, nothing changed.
+    const refused = await runVolmig(['recover', v.id, '--yes', '--sample', '1'], { env: cloud.env });
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/still says migration_status migrating and .*run again with --assume-stuck/);
+    expect((await cloud.volume(v.id)).status).toBe('maintenance');
+    // With it, but younger than --min-age: still refused.
+    const young = await runVolmig(['recover', v.id, '--yes', '--sample', '1', '--assume-stuck'], { env: cloud.env });
+    expect(young.code).toBe(5);
+    expect(young.stderr).toContain('--assume-stuck needs volume');
+    // Quiet for longer than --min-age, and the operator says it is stuck: after a "y" it is reset.
+    await new Promise((res) => setTimeout(res, 2100));
     const stdin = new PassThrough();
-    const run = startVolmig(['recover', v.id, '--sample', '0.3'], cloud.env, { isTTY: true, stdin });
+    const run = startVolmig(['recover', v.id, '--sample', '1', '--assume-stuck', '--min-age', '2s'], cloud.env, { isTTY: true, stdin });
     const deadline = Date.now() + 10_000;
     while (!run.stderr.text.includes('[y/N]') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-    expect(run.stdout.text).toContain('  the migration looks stuck: no progress value and no change for 0.3s (the server reports no numeric migration_progress)');
+    expect(run.stdout.text).toMatch(/ {2}taken as stuck \(--assume-stuck\): no change for \d+s/);
     expect(run.stderr.text).toContain('  - reset migration status to none and status maintenance to available (os-reset_status)');
     stdin.write('y\n');
     expect(await run.done).toBe(0);

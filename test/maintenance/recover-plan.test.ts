@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Volume } from '../../src/model/cinder.js';
-import { planRecovery, type RecoveryFindings } from '../../src/migration/recover.js';
+import { planRecovery, type RecoveryFindings } from '../../src/migration/recover/index.js';
 
 function vol(over: Partial<Volume> = {}): Volume {
   return {
@@ -44,13 +44,51 @@ describe('planRecovery', () => {
   });
 
   it('a held status is restored to in-use when attached, available otherwise', () => {
-    expect(planRecovery(findings({ status: 'maintenance', migrationStatus: 'migrating', motion: { sampleMs: 1000, progressing: false, evidence: 'x' } })).actions[0]).toMatchObject({ status: 'available' });
+    expect(planRecovery(findings({ status: 'maintenance', migrationStatus: 'migrating', motion: { sampleMs: 1000, progressing: false, evidence: '', observedBy: null, quietForMs: 3_600_000 } }), { assumeStuck: true, minAgeMs: 1_800_000 }).actions[0]).toMatchObject({ status: 'available' });
     expect(planRecovery(findings({ status: 'retyping', attached: true })).actions[0]).toMatchObject({ status: 'in-use', migrationStatus: 'none' });
   });
 
   it('refuses while the migration visibly progresses', () => {
-    const p = planRecovery(findings({ migrationStatus: 'migrating', motion: { sampleMs: 5000, progressing: true, evidence: 'progress went from 10% to 20%' } }));
+    const p = planRecovery(findings({ migrationStatus: 'migrating', motion: { sampleMs: 5000, progressing: true, evidence: 'progress went from 10% to 20%', observedBy: 'server', quietForMs: 0 } }));
     expect(p.actions).toEqual([]);
     expect(p.refusal).toBe('the migration of volume v1 is visibly progressing (progress went from 10% to 20%); recover changes nothing while a copy runs. Watch it with: volmig progress v1 --watch');
   });
+
+  const quiet = (over: Partial<RecoveryFindings['motion'] & object> = {}) => ({ sampleMs: 10_000, progressing: false, evidence: '', observedBy: null, quietForMs: 60_000, ...over });
+
+  it('refuses an in-flight migration that no source can see moving: silence is no evidence', () => {
+    const p = planRecovery(findings({ status: 'maintenance', migrationStatus: 'migrating', motion: quiet() }));
+    expect(p.actions).toEqual([]);
+    expect(p.refusal).toBe(
+      "volume v1 still says migration_status migrating and no progress source can see this copy (the server gives no numeric migration_progress and no storage probe applies), and nothing changed for 10s: that is no evidence the copy is stuck, so recover changes nothing. If you know it is (its cinder-volume service died), run again with --assume-stuck; it is accepted once the volume has shown no change for --min-age (30m). Watch it with: volmig progress v1 --watch",
+    );
+  });
+
+  it('--assume-stuck is refused while the volume is younger than --min-age, and accepted after', () => {
+    const young = planRecovery(findings({ migrationStatus: 'migrating', motion: quiet({ quietForMs: 5 * 60_000 }) }), { assumeStuck: true, minAgeMs: 30 * 60_000 });
+    expect(young.refusal).toBe('--assume-stuck needs volume v1 to have shown no change for 30m (--min-age), and the volume last changed 5m ago (updated_at); younger than that, recover always refuses.');
+    const unknown = planRecovery(findings({ migrationStatus: 'starting', motion: quiet({ quietForMs: null }) }), { assumeStuck: true, minAgeMs: 60_000 });
+    expect(unknown.refusal).toMatch(/the server gives no updated_at to tell how long; younger than that, recover always refuses\.$/);
+    const old = planRecovery(findings({ migrationStatus: 'migrating', motion: quiet({ quietForMs: 31 * 60_000 }) }), { assumeStuck: true, minAgeMs: 30 * 60_000 });
+    expect(old.refusal).toBeNull();
+    expect(old.actions.map((a) => a.kind)).toEqual(['reset-volume']);
+    expect(old.explanation).toContain('  taken as stuck (--assume-stuck): no change for 31m');
+  });
+
+  it('a copy a storage probe shows growing is refused even with --assume-stuck', () => {
+    const p = planRecovery(
+      findings({ migrationStatus: 'migrating', motion: quiet({ progressing: true, observedBy: 'ceph', evidence: 'ceph shows the copy growing from 120 to 224 MiB', quietForMs: 86_400_000 }) }),
+      { assumeStuck: true, minAgeMs: 60_000 },
+    );
+    expect(p.refusal).toMatch(/is visibly progressing \(ceph shows the copy growing from 120 to 224 MiB\)/);
+    expect(p.actions).toEqual([]);
+  });
+
+  it('the leftovers of an ended migration are not subject to the age rule', () => {
+    const target = vol({ id: 't1', status: 'available', 'os-vol-mig-status-attr:migstat': 'target:v1' });
+    const p = planRecovery(findings({ migrationStatus: 'error', target }), { assumeStuck: false, minAgeMs: 86_400_000 });
+    expect(p.refusal).toBeNull();
+    expect(p.actions.map((a) => a.kind)).toEqual(['reset-volume', 'reset-target', 'delete-target']);
+  });
 });
+
