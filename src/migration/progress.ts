@@ -2,6 +2,8 @@ import type { ProgressSnapshot } from './tracker.js';
 
 import type { ProgressSourceName } from './sources/probe.js';
 
+export type NoticeKind = 'source' | 'problem';
+
 /**
  * How one watched volume ended, as far as volmig saw it. `denied`: the API refused to show the volume (401 after
  * re-authentication, or 403), so the watch ended without knowing the migration's end.
@@ -42,8 +44,11 @@ export interface WatchResult {
  */
 export interface ProgressSink {
   update(snapshot: ProgressSnapshot): void;
-  /** A transient condition (API error, back-off), optionally about one volume. */
-  notice(message: string, volumeId?: string): void;
+  /**
+   * A transient condition (API error, back-off), optionally about one volume. `kind` source: the line naming where a
+   * migration's numbers come from (JSON output carries that in every progress event's `source` instead).
+   */
+  notice(message: string, volumeId?: string, kind?: NoticeKind): void;
   result(result: WatchResult): void;
   /** Restore the terminal (cursor, line); safe to call more than once. */
   stop(): void;

@@ -5,7 +5,7 @@ import { nowFor, type Io } from '../io.js';
 import { formatDuration } from '../model/duration.js';
 import { classifyPollError, PollEngine, type PollEnd, type TickOutcome } from './poll.js';
 import type { ProgressSink, WatchResult } from './progress.js';
-import type { ProbeSubject } from './sources/probe.js';
+import type { ProbeSubject, ProgressSourceName } from './sources/probe.js';
 import type { ProgressSources } from './sources/sources.js';
 import { MigrationTracker, type ExternalReading, type ProgressSnapshot } from './tracker.js';
 import {
@@ -66,6 +66,9 @@ interface Followed extends WatchedVolume {
   /** The temporary destination of a generic migration, once known (for the storage probes). */
   targetVolumeId: string | null;
   targetLookups: number;
+  /** The progress source last named to the operator, and polls in a row that showed a copy with no number. */
+  announced: ProgressSourceName | null;
+  silentPolls: number;
 }
 
 function follow(target: WatchTarget, watchStart: number): Followed {
@@ -91,6 +94,8 @@ function follow(target: WatchTarget, watchStart: number): Followed {
     lastError: null,
     targetVolumeId: null,
     targetLookups: 0,
+    announced: null,
+    silentPolls: 0,
   };
 }
 
@@ -145,6 +150,7 @@ export async function watchVolumes(targets: WatchTarget[], opts: WatchOptions): 
       w.missing = 0;
       w.lastError = null;
       const snap = evaluate(w, v, at, readings.get(w.target.volumeId));
+      announceSource(w, snap, opts.sink);
       opts.sink.update(snap);
       if (snap.phase === 'success') await finish(w, successResult(w, snap, at));
       else if (snap.phase === 'error') await finish(w, await errorResult(w, snap, at, client));
@@ -250,6 +256,7 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
       const target = targetOf.get(v.id);
       w.tracker.setDestination(target ? volumeHost(target) : null);
       const snap = evaluate(w, v, at, readings.get(v.id));
+      announceSource(w, snap, opts.sink);
       opts.sink.update(snap);
       if (snap.phase === 'success') await finish(w, successResult(w, snap, at));
       else if (snap.phase === 'error') await finish(w, await errorResult(w, snap, at, client, target?.id ?? null));
@@ -279,6 +286,31 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
   const interrupted = end === 'interrupted';
   if (interrupted) opts.sink.watchStopped?.(resume, seenTotal);
   return { exitCode: aggregateExitCode(results), results, interrupted, seen: results.length };
+}
+
+const SOURCE_WORDS: Record<ProgressSourceName, string> = {
+  server: "progress from the server's migration_progress",
+  ceph: "progress from Ceph (the destination image's allocated bytes)",
+  process: 'progress from the dd copying it on this host (/proc)',
+  none: 'no source gives progress numbers for this copy: volmig shows its phase and elapsed time, never a guessed percentage (see "Progress on your cloud" in the README)',
+};
+
+/**
+ * Names where a migration's numbers come from, once (and again if that changes): the first number says its source;
+ * a copy seen twice in a row without one says that no source gives any.
+ */
+function announceSource(w: Followed, snap: ProgressSnapshot, sink: ProgressSink): void {
+  let say: ProgressSourceName | null = null;
+  if (snap.source !== 'none') {
+    w.silentPolls = 0;
+    if (w.announced !== snap.source) say = snap.source;
+  } else if (snap.phase === 'migrating') {
+    w.silentPolls += 1;
+    if (w.silentPolls >= 2 && w.announced === null) say = 'none';
+  }
+  if (say === null) return;
+  w.announced = say;
+  sink.notice(`${displayName(w)}: ${SOURCE_WORDS[say]}.`, w.target.volumeId, 'source');
 }
 
 /** A start the watch did not know when it began, from the server's timestamps. */

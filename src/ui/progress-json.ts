@@ -1,4 +1,4 @@
-import type { ProgressSink, ProgressSnapshot, WatchResult } from '../migration/progress.js';
+import type { NoticeKind, ProgressSink, ProgressSnapshot, WatchResult } from '../migration/progress.js';
 import type { Output } from './output.js';
 import { progressEvent, resultEvent } from './progress-format.js';
 
@@ -14,7 +14,9 @@ export class JsonLinesProgressSink implements ProgressSink {
     this.out.resultJson(progressEvent(s), { lines: true });
   }
 
-  notice(message: string, volumeId?: string): void {
+  notice(message: string, volumeId?: string, kind?: NoticeKind): void {
+    // Every progress event names its source: the line that says it once in words is for people.
+    if (kind === 'source') return;
     this.out.resultJson({ event: 'notice', time: new Date(this.now()).toISOString(), volume_id: volumeId ?? null, message }, { lines: true });
   }
 

@@ -27,7 +27,7 @@ export async function createProgressSink(out: Output, volumes: number, now: () =
 function withResumeLine(sink: ProgressSink, out: Output): ProgressSink {
   return {
     update: (s) => sink.update(s),
-    notice: (m, id) => sink.notice(m, id),
+    notice: (m, id, kind) => sink.notice(m, id, kind),
     result: (r) => sink.result(r),
     stop: () => sink.stop(),
     watchStopped: (resumeCommand, migrations) => {

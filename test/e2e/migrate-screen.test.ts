@@ -136,21 +136,23 @@ describe.skipIf(!hasScript)('on a real terminal (util-linux script) against volm
     expect(r.serverDuring).toBe('migrating');
     const during = r.during!;
     const lines = during.text.split('\n');
-    // The request's answer (wrapped at 80), then one row for the volume, and nothing else.
+    // The request's answer (wrapped at 80), where the numbers come from (said once), one row for the volume, and
+    // nothing else.
     expect(lines[0]).toBe('Your migration request has been received. Please check migration status and the');
     expect(lines[1]).toBe('server log to see more information.');
-    expect(lines.slice(2)).toHaveLength(1);
-    expect(lines[2]).toMatch(row);
-    expect([...lines[2]!].length).toBeLessThanOrEqual(79);
-    expect(Number(row.exec(lines[2]!)![1])).toBeLessThanOrEqual(99);
+    expect(lines[2]).toBe("demo-lvm-1-2g: progress from the server's migration_progress.");
+    expect(lines.slice(3)).toHaveLength(1);
+    expect(lines[3]).toMatch(row);
+    expect([...lines[3]!].length).toBeLessThanOrEqual(79);
+    expect(Number(row.exec(lines[3]!)![1])).toBeLessThanOrEqual(99);
     expect(during.cursorVisible).toBe(false);
 
     const end = r.after.text.split('\n');
-    expect(end.slice(0, 2)).toEqual(lines.slice(0, 2));
-    expect(end[2]).toMatch(/^✔ demo-lvm-1-2g success █+ 100% 2\.0\/2\.0 GiB elapsed \d:\d\d$/);
-    // Everything the terminal holds, the terminal's wrapping undone: the answer, the last frame, the summary.
-    expect(r.history).toHaveLength(3);
-    expect(r.history[2]).toMatch(/^demo-lvm-1-2g: migrated sandbox@lvm-1#lvm-1 → sandbox@vendor#pool-b \(2\.0 GiB in \d:\d\d, [\d.]+ [KMG]iB\/s average\)$/);
+    expect(end.slice(0, 3)).toEqual(lines.slice(0, 3));
+    expect(end[3]).toMatch(/^✔ demo-lvm-1-2g success █+ 100% 2\.0\/2\.0 GiB elapsed \d:\d\d$/);
+    // Everything the terminal holds, the terminal's wrapping undone: the answer, the source, the last frame, the summary.
+    expect(r.history).toHaveLength(4);
+    expect(r.history[3]).toMatch(/^demo-lvm-1-2g: migrated sandbox@lvm-1#lvm-1 → sandbox@vendor#pool-b \(2\.0 GiB in \d:\d\d, [\d.]+ [KMG]iB\/s average\)$/);
     expect(r.after.cursorVisible).toBe(true);
   }, 60_000);
 
@@ -162,8 +164,9 @@ describe.skipIf(!hasScript)('on a real terminal (util-linux script) against volm
     });
     expect(r.code).toBe(0);
     expect(r.during, `never saw the bar; at the end the screen was:\n${r.after.text}`).not.toBeNull();
-    const rows = r.during!.lines.filter((l) => l.includes('demo-lvm-2-2g'));
+    const rows = r.during!.lines.filter((l) => l.includes('demo-lvm-2-2g') && !l.includes(': progress from'));
     expect(rows).toHaveLength(1);
+    expect(r.during!.lines.filter((l) => l.startsWith('demo-lvm-2-2g: progress from the server'))).toHaveLength(1);
     expect([...rows[0]!].length).toBeLessThanOrEqual(59);
     expect(r.serverDuring).toBe('migrating');
     expect(r.after.lines.filter((l) => /^✔ demo-lvm-2-2g success █+ 100%/.test(l))).toHaveLength(1);
@@ -193,8 +196,9 @@ describe.skipIf(!hasScript)('on a real terminal (util-linux script) against volm
     expect(r.code).toBe(130);
     const end = r.history;
     expect(end.slice(0, 1)).toEqual(['Your migration request has been received. Please check migration status and the server log to see more information.']);
-    expect(end[1]).toMatch(/^■ demo-pool-a-2g migrating +█*░+ +\d+% +\d\.\d\/2\.0 GiB( +elapsed \d:\d\d)?$/);
-    expect(end.slice(2)).toEqual([
+    expect(end[1]).toBe("demo-pool-a-2g: progress from the server's migration_progress.");
+    expect(end[2]).toMatch(/^■ demo-pool-a-2g migrating +█*░+ +\d+% +\d\.\d\/2\.0 GiB( +elapsed \d:\d\d)?$/);
+    expect(end.slice(3)).toEqual([
       expect.stringMatching(/^Stopped watching; the migration continues on the server\. Resume with: volmig progress [0-9a-f-]{36} --watch$/),
     ]);
     expect(r.after.text).not.toContain('^C');

@@ -15,7 +15,7 @@ describe('maintenance commands: usage errors are one line and exit 2', () => {
     [['smoke', '--pools', 'a@b#c'], 'Error: --pools needs at least two pools (got a@b#c)'],
     [['smoke', '--pools', 'a@b#c,nonsense'], "Error: invalid value for --pools: 'a@b#c,nonsense' (expected host@backend#pool,host@backend#pool,...)"],
     [['smoke', '--size', '0.5'], "Error: invalid value for --size: '0.5' (expected a whole number of GiB, at least 1)"],
-    [['recover', 'v', '--sample', 'x'], "Error: invalid value for --sample: 'x' (expected seconds, e.g. 10)"],
+    [['recover', 'v', '--sample', 'x'], "Error: invalid value for --sample: 'x' (expected a positive duration such as 90s, 10m, 1h30m or plain seconds)"],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), async () => {

@@ -96,7 +96,10 @@ describe('watchVolumes', () => {
     );
     expect(summary.exitCode).toBe(0);
     expect(sleeps).toEqual([1000, 2000, 4000, 8000, 1000]);
-    expect(events.filter((e) => e.startsWith('notice'))).toEqual(['notice Could not read volume v1: connect ECONNREFUSED 127.0.0.1:8776; retrying.']);
+    expect(events.filter((e) => e.startsWith('notice'))).toEqual([
+      'notice Could not read volume v1: connect ECONNREFUSED 127.0.0.1:8776; retrying.',
+      'notice vol-1: no source gives progress numbers for this copy: volmig shows its phase and elapsed time, never a guessed percentage (see "Progress on your cloud" in the README).',
+    ]);
     expect(results[0]!.summary).toMatch(/^vol-1: migrated h@a#a → h@b#b \(1\.0 GiB in 0:16\)$/);
     expect(events.at(-1)).toBe('stop');
   });
@@ -235,3 +238,18 @@ describe('exit code of several volumes', () => {
     expect(aggregateExitCode([r(0), r(0)])).toBe(0);
   });
 });
+
+describe('the progress source is named once', () => {
+  it('the first number names its source; a later source is named again', async () => {
+    const client = scriptedClient([
+      vol('migrating', SRC, { migration_progress: '10' }),
+      vol('migrating', SRC, { migration_progress: '40' }),
+      vol('success', DST),
+    ]);
+    const { io } = fakeIo();
+    const { sink, events } = recordingSink();
+    await watchVolumes([{ volumeId: 'v1', kind: 'migration', baseline: { host: SRC, migrationStatus: null, updatedAt: 'x' } }], watchOpts({ client, io, sink }));
+    expect(events.filter((e) => e.startsWith('notice'))).toEqual(["notice vol-1: progress from the server's migration_progress."]);
+  });
+});
+
