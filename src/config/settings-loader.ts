@@ -2,6 +2,7 @@ import { parseDuration } from '../model/duration.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { VolmigSettings } from './settings.js';
+import { validateCephSettings } from './settings-ceph.js';
 
 export const SETTINGS_SEARCH_PLACES = [
   'package.json',
@@ -40,6 +41,8 @@ const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> 
   stall_timeout: duration,
   http_timeout: positiveNumber,
   connect_timeout: positiveNumber,
+  // checked key by key in validateCephSettings (its messages name the nested key, e.g. ceph.clusters[0].keyring)
+  ceph: () => undefined,
 };
 
 export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA);
@@ -55,6 +58,10 @@ export function validateSettings(raw: unknown, filepath: string): VolmigSettings
     const check = (SETTINGS_SCHEMA as Record<string, Check | undefined>)[key];
     if (!check) {
       throw new UsageError(`${filepath}: unknown setting '${key}' (known settings: ${SETTINGS_KEYS.join(', ')})`);
+    }
+    if (key === 'ceph') {
+      out.ceph = validateCephSettings(value, filepath);
+      continue;
     }
     const expected = check(value);
     if (expected) throw new UsageError(`${filepath}: setting '${key}' must be ${expected}, not ${JSON.stringify(value)}`);
