@@ -2,6 +2,7 @@ import { HTTP_TIMEOUT_BOUNDS, INTERVAL_BOUNDS, parseDuration, type DurationBound
 import { UsageError } from '../errors.js';
 import type { Io } from '../io.js';
 import type { VolmigSettings } from './settings.js';
+import { validateCephSettings } from './settings-ceph.js';
 
 export const SETTINGS_SEARCH_PLACES = [
   'package.json',
@@ -60,6 +61,8 @@ const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> 
   stall_timeout: duration,
   http_timeout: boundedSeconds(HTTP_TIMEOUT_BOUNDS),
   connect_timeout: boundedSeconds(HTTP_TIMEOUT_BOUNDS),
+  // checked key by key in validateCephSettings (its messages name the nested key, e.g. ceph.clusters[0].keyring)
+  ceph: () => undefined,
 };
 
 /** Keys whose value is normalised to a number of seconds. */
@@ -78,6 +81,10 @@ export function validateSettings(raw: unknown, filepath: string): VolmigSettings
     const check = (SETTINGS_SCHEMA as Record<string, Check | undefined>)[key];
     if (!check) {
       throw new UsageError(`${filepath}: unknown setting '${key}' (known settings: ${SETTINGS_KEYS.join(', ')})`);
+    }
+    if (key === 'ceph') {
+      out.ceph = validateCephSettings(value, filepath);
+      continue;
     }
     const expected = check(value);
     if (expected) throw new UsageError(`${filepath}: setting '${key}' must be ${expected}, not ${JSON.stringify(value)}`);

@@ -20,6 +20,25 @@ export interface VolmigSettings {
   http_timeout?: number;
   /** TCP connect timeout in seconds. */
   connect_timeout?: number;
+  /** How volmig reads progress from Ceph with its own client (the `ceph` progress source). */
+  ceph?: CephSettings;
+}
+
+/** One Ceph cluster volmig may read: matched by fsid, else by the cluster name in the pools' location_info. */
+export interface CephClusterSettings {
+  fsid?: string;
+  name?: string;
+  /** ceph.conf on the machine volmig runs on (never the volume host's path from location_info). */
+  conf?: string;
+  keyring?: string;
+  /** The Ceph client id without `client.` (rbd --id). */
+  client_id?: string;
+}
+
+export interface CephSettings {
+  /** The rbd executable (default: `rbd` on PATH, from Debian's ceph-common). */
+  rbd?: string;
+  clusters?: CephClusterSettings[];
 }
 
 export { loadSettings } from './settings-loader.js';

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Phase 0: Debian bookworm packages for Ceph 16, RabbitMQ 3.10 and Cinder 21.3 (no PyPI).
+# Phase 0: Debian bookworm packages for Ceph 16, RabbitMQ 3.10, MariaDB 10.11 and Cinder 21.3 (no PyPI).
 # With VOLMIG_INSTALL_KEYSTONE=1 the Keystone 22 packages of ../keystone/00-install.sh come in the
 # same apt transaction (one dpkg run instead of two saves ~20 s in CI).
 # Skips apt entirely when every package is already installed (2-3 s instead of an apt run).
@@ -9,6 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 T0=$(date +%s.%N)
 PKGS="ceph-mon ceph-osd ceph-mgr ceph-common python3-rbd python3-rados qemu-utils lvm2
       cinder-api cinder-scheduler cinder-volume python3-cinderclient rabbitmq-server
+      mariadb-server mariadb-client python3-pymysql
       curl jq sqlite3 uuid-runtime procps"
 if [ "${VOLMIG_INSTALL_KEYSTONE:-0}" = 1 ]; then
   PKGS="$PKGS $(cat "$HERE/../keystone/packages.txt")"
@@ -20,7 +21,7 @@ if [ -z "$missing" ] && [ "$known" -eq "$(echo $PKGS | wc -w)" ]; then
   echo "all $(echo $PKGS | wc -w) packages already installed"
   exit 0
 fi
-# No systemd here, but the packages' sysv init scripts would start rabbitmq/cinder/keystone on
+# No systemd here, but the packages' sysv init scripts would start rabbitmq/mariadb/cinder/keystone on
 # 0.0.0.0 with default configs: block every service start during the install with policy-rc.d
 # (keep an existing one, e.g. Docker's, and remove only one we created).
 POLICY=/usr/sbin/policy-rc.d

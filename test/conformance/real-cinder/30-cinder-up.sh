@@ -1,6 +1,6 @@
 #!/bin/bash
 # Phase 3: Cinder 21.3.1 (Debian bookworm) api/scheduler/volume as plain background processes (root,
-# --config-file only, no systemd), noauth, SQLite, RabbitMQ on loopback, two RBD backends
+# --config-file only, no systemd), noauth, MariaDB (15-mariadb-up.sh), RabbitMQ on loopback, two RBD backends
 # (ceph-a -> pool volumes-a, ceph-b -> pool volumes-b), cinder-api on 127.0.0.1:8776.
 # Volume types: type-a (pinned to ceph-a), type-b (pinned to ceph-b), type-any (no pin).
 set -euo pipefail
@@ -14,12 +14,6 @@ write_cinder_conf noauth $BASE/etc/cinder.conf
 cinder-manage --config-file $BASE/etc/cinder.conf db sync > $LOGS/cinder-db-sync.log 2>&1 \
   || { diagnose cinder-manage "db sync failed" $LOGS/cinder-db-sync.log; exit 1; }
 echo "db sync ok ($(since $T0)s)"
-# Three cinder processes share one SQLite file. In SQLite's default rollback-journal mode an open read
-# transaction (a SHARED lock) makes a concurrent writer fail at once with "database is locked": seen here as
-# HTTP 500 on os-attach while a migration copy was updating the same volume. WAL lets readers and a writer
-# proceed together (the Keystone rig needed the same fix); the mode is stored in the file, so set it once.
-sqlite3 $BASE/cinder-state/cinder.sqlite 'PRAGMA journal_mode=WAL;' > /dev/null \
-  || { echo "could not switch $BASE/cinder-state/cinder.sqlite to WAL" >&2; exit 1; }
 for svc in scheduler volume api; do start_cinder_service $svc; done
 if ! wait_until 60 api_answers; then
   diagnose cinder-api "GET http://127.0.0.1:8776/ did not answer 300 within 60 s" $LOGS/cinder-api.log $LOGS/cinder-api.stdout; exit 1

@@ -1,9 +1,13 @@
 # write_cinder_conf AUTH FILE : Cinder 21.3.1 config for this rig; AUTH = noauth | keystone.
 # Sourced by 30-cinder-up.sh (noauth) and ../keystone/30-cinder-keystone.sh (keystone), so both
-# modes share every other setting. Needs $BASE (lib/common.sh); keystone mode needs $CINDER_PW.
+# modes share every other setting. Needs $BASE and $DB_* (lib/common.sh) and the database password written by
+# 15-mariadb-up.sh; keystone mode needs $CINDER_PW.
 write_cinder_conf() {
   local auth=$1 file=$2
   local state=$BASE/cinder-state
+  local CINDER_DB_PW
+  [ -r $DB_DIR/cinder-db.env ] || { echo "write_cinder_conf: no $DB_DIR/cinder-db.env (run 15-mariadb-up.sh first)" >&2; return 1; }
+  . $DB_DIR/cinder-db.env
   mkdir -p "$(dirname "$file")" $state/lock $state/tmp
   {
   cat <<CONF
@@ -39,7 +43,9 @@ migration_create_volume_timeout_secs = 300
 use_stderr = false
 
 [database]
-connection = sqlite:///$state/cinder.sqlite
+# MariaDB (15-mariadb-up.sh) through PyMySQL, as production Cinder runs: three services write one database
+# concurrently (SQLite refused a second writer with "database is locked", HTTP 500 on os-attach mid-copy)
+connection = mysql+pymysql://cinder:$CINDER_DB_PW@127.0.0.1:$DB_PORT/cinder?charset=utf8mb4
 
 [oslo_concurrency]
 lock_path = $state/lock

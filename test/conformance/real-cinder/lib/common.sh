@@ -66,3 +66,10 @@ stop_pidfile() {
   if [ -n "$alive" ]; then kill -KILL $alive 2>/dev/null; echo "KILL -> $name:$alive"; fi
   rm -f "$f"
 }
+
+# MariaDB for Cinder's database: own datadir, socket and port under $BASE, loopback only (15-mariadb-up.sh)
+DB_DIR=$BASE/mariadb
+DB_PORT=${VOLMIG_MARIADB_PORT:-13306}
+DB_SOCKET=$DB_DIR/run/mariadbd.sock
+# db_root SQL... : the mariadb client as root over the private socket (unix_socket auth: we are root)
+db_root() { mariadb --no-defaults --socket=$DB_SOCKET -u root "$@"; }
