@@ -63,6 +63,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
             interruptedExitCode: () => env.interruption.exitCode,
             createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
             knownStarts: (ids) => journalStarts(env.io, cloud, ids),
+            sources: await (await import('./sources-wiring.js')).progressSources(env, client),
           },
         );
         return summary.exitCode;

@@ -54,7 +54,9 @@ async function recover(env: CommandEnv, ref: string, flags: RecoverFlags): Promi
   const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
 
   const signal = env.interruption.signal;
-  const findings = await inspectForRecovery(client, io, ref, { sampleMs, signal }).catch((err: unknown) => {
+  const { progressSources } = await import('./sources-wiring.js');
+  const sources = await progressSources(env, client);
+  const findings = await inspectForRecovery(client, io, ref, { sampleMs, signal, sources }).catch((err: unknown) => {
     if (signal.aborted) throw new InterruptedError('interrupted while watching the migration; nothing was changed');
     throw err;
   });

@@ -57,7 +57,12 @@ export interface RequestDeps {
 export async function requestWiring(env: CommandEnv, opts: Record<string, unknown>): Promise<{ deps: RequestDeps; timeoutMs?: number; stallTimeoutMs?: number }> {
   const settings = await env.settings();
   const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, Boolean(opts.wait));
-  return { deps: await requestDeps(env, settings, intervalMs), timeoutMs, stallTimeoutMs };
+  const deps = await requestDeps(env, settings, intervalMs);
+  if (opts.wait) {
+    const { progressSources } = await import('./sources-wiring.js');
+    deps.sources = await progressSources(env, deps.client);
+  }
+  return { deps, timeoutMs, stallTimeoutMs };
 }
 
 async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs: number | undefined): Promise<RequestDeps> {

@@ -137,7 +137,7 @@ export async function watchVolumes(targets: WatchTarget[], opts: WatchOptions): 
         ),
       ),
     );
-    const readings = await probe(answers.flatMap((a) => (a.v ? [{ w: a.w, v: a.v }] : [])), opts.sources, signal);
+    const readings = await probe(answers.flatMap((a) => (a.v ? [{ w: a.w, v: a.v }] : [])), opts, signal);
     let failed = false;
     const at = now();
     for (const { w, v, err } of answers) {
@@ -246,7 +246,7 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
     }
     for (const w of tracked.values()) w.targetVolumeId = targetOf.get(w.target.volumeId)?.id ?? null;
     const present = [...tracked.values()].flatMap((w) => (byId.has(w.target.volumeId) ? [{ w, v: byId.get(w.target.volumeId)! }] : []));
-    const readings = await probe(present, opts.sources, signal);
+    const readings = await probe(present, options, signal);
     for (const w of [...tracked.values()]) {
       const v = byId.get(w.target.volumeId);
       if (!v) {
@@ -403,11 +403,8 @@ async function onPollError(
 }
 
 /** Asks the storage probes about the in-flight migrations the server gives no number for. */
-async function probe(
-  polled: { w: Followed; v: Volume }[],
-  sources: ProgressSources | undefined,
-  signal: AbortSignal,
-): Promise<Map<string, ExternalReading>> {
+async function probe(polled: { w: Followed; v: Volume }[], opts: WatchOptions, signal: AbortSignal): Promise<Map<string, ExternalReading>> {
+  const sources = opts.sources;
   if (!sources || sources.empty) return new Map();
   const subjects: ProbeSubject[] = polled
     .filter(({ v }) => isInFlight(v) && numericProgress(v) === null)
@@ -419,7 +416,7 @@ async function probe(
       destinationHost: w.tracker.snapshot?.destination ?? w.target.destination ?? null,
       targetVolumeId: w.targetVolumeId,
     }));
-  return sources.read(subjects, signal);
+  return sources.read(subjects, signal, (m) => opts.sink.notice(m, undefined, 'problem'));
 }
 
 /** The migration tracker's reading, turned into a retype's when volmig follows one. */

@@ -15,15 +15,14 @@ export class ProgressSources {
   constructor(
     private readonly probes: readonly ProgressProbe[],
     private readonly loadPools: () => Promise<readonly Pool[]>,
-    private readonly notice: (message: string) => void,
   ) {}
 
   get empty(): boolean {
     return this.probes.length === 0;
   }
 
-  /** One reading per subject that some probe could observe. */
-  async read(subjects: readonly ProbeSubject[], signal: AbortSignal): Promise<Map<string, ExternalReading>> {
+  /** One reading per subject that some probe could observe; `notice` hears a failing probe once. */
+  async read(subjects: readonly ProbeSubject[], signal: AbortSignal, notice: (message: string) => void = () => {}): Promise<Map<string, ExternalReading>> {
     const readings = new Map<string, ExternalReading>();
     if (this.probes.length === 0 || subjects.length === 0) return readings;
     const pools = await this.poolList();
@@ -48,20 +47,20 @@ export class ProgressSources {
           next.push(subject);
         }
       }
-      this.report(probe.source, failedMessage);
+      this.report(probe.source, failedMessage, notice);
       left = next;
     }
     return readings;
   }
 
-  private report(source: string, message: string | null): void {
+  private report(source: string, message: string | null, notice: (message: string) => void): void {
     if (message === null) {
       this.failing.delete(source);
       return;
     }
     if (this.failing.get(source) === message) return;
     this.failing.set(source, message);
-    this.notice(`progress source ${source} unavailable: ${message}; going on without it.`);
+    notice(`progress source ${source} unavailable: ${message}; going on without it.`);
   }
 
   private async poolList(): Promise<readonly Pool[]> {
