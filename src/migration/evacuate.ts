@@ -6,9 +6,9 @@ import { GIB, parseDuration } from '../model/duration.js';
 import { closestNames, effectiveFree, preflightMigration } from './preflight.js';
 import { apiReason } from './report.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { hostMatches } from './list.js';
+import { hostMatches, MigrationTargetResolver } from './list.js';
 import { isTerminal } from './phases.js';
-import { isInFlight, migrationSourceId, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Pool, type Volume } from '../model/cinder.js';
+import { isInFlight, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Pool, type Volume } from '../model/cinder.js';
 import { MigrationTracker, type ProgressSnapshot } from './tracker.js';
 
 /** What the operator asked for (already validated by the command). */
@@ -220,19 +220,23 @@ export function parseEvacuateOptions(opts: Record<string, unknown>): EvacuateCli
 export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest): Promise<EvacuationPlan> {
   const { client } = deps;
   const onSource: Volume[] = [];
-  const targetHostBySource = new Map<string, string | null>();
-  for await (const volume of client.listVolumes({ allProjects: true })) {
-    const sourceId = migrationSourceId(volume);
-    if (sourceId !== undefined) {
-      targetHostBySource.set(sourceId, volumeHost(volume));
-      continue;
-    }
+  // Only the source's pages (Cinder matches host@backend against its pools); destinations of migrations already
+  // in flight come from one destination listing, asked for only when the source has such a migration.
+  const targets = new MigrationTargetResolver(client, { allProjects: true });
+  const inFlightTargetHost = new Map<string, string | null>();
+  for await (const volume of client.listVolumes({ allProjects: true, filters: { host: request.from } })) {
+    if (targets.note(volume)) continue;
     if (!hostMatches(volume, request.from)) continue;
     if (request.project !== undefined && projectOf(volume) !== request.project) continue;
     if (request.volumeType !== undefined && volume.volume_type !== request.volumeType && volume.volume_type_id !== request.volumeType) {
       continue;
     }
     onSource.push(volume);
+  }
+  for (const volume of onSource) {
+    if (!isInFlight(volume)) continue;
+    const target = await targets.targetOf(volume);
+    inFlightTargetHost.set(volume.id, target ? volumeHost(target) : null);
   }
 
   const journal = await deps.journal.read();
@@ -250,7 +254,7 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
 
   for (const volume of onSource) {
     if (isInFlight(volume)) {
-      const targetHost = targetHostBySource.get(volume.id) ?? null;
+      const targetHost = inFlightTargetHost.get(volume.id) ?? null;
       follows.push({ volume, destination: targetHost, action: 'follow' });
       continue;
     }
