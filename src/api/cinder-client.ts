@@ -13,6 +13,7 @@ import { AmbiguousVolumeError, CinderApiError, RequestOutcomeUnknownError, parse
 import { header, type HttpResponse, type HttpTransport } from './http.js';
 import { compareMicroversions } from './microversion.js';
 import { rebaseLink } from './endpoint.js';
+import { scanCollectionPage } from './json-page.js';
 import type { Link, Pool, Service, Snapshot, Volume, VolumeType } from '../model/cinder.js';
 import { isMigrationTarget } from '../model/cinder.js';
 
@@ -86,13 +87,18 @@ export class CinderClient implements BlockStorageClient {
     const url = this.url(path);
     const res = await this.exchange(upper, url, body);
     if (res.status >= 400) throw this.failure(upper, url, res);
+    return this.parsed<T>(upper, url, res);
+  }
+
+  /** The JSON body of a successful answer; a body that is not JSON is an UnavailableError naming what it was. */
+  private parsed<T>(method: string, url: string, res: HttpResponse): JsonResponse<T> {
     let json: unknown = undefined;
     if (res.text.trim() !== '') {
       try {
         json = JSON.parse(res.text);
       } catch {
         const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
-        throw new UnavailableError(`${upper} ${url}: ${fault.message}`);
+        throw new UnavailableError(`${method} ${url}: ${fault.message}`);
       }
     }
     return { ...res, json: json as T };
@@ -157,23 +163,50 @@ export class CinderClient implements BlockStorageClient {
     yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max);
   }
 
+  /**
+   * Follows `{key}_links` page by page. Each page's elements are parsed as they are consumed (scanCollectionPage),
+   * so one page of text and one element are alive at a time, never a page of objects.
+   */
   private async *paginate<T>(firstPath: string, key: string, max?: number): AsyncIterable<T> {
     let next: string | undefined = this.url(firstPath);
     const seen = new Set<string>();
     let count = 0;
     for (let page = 0; next && page < MAX_PAGES; page++) {
       seen.add(next);
-      const res: JsonResponse<Record<string, unknown> | undefined> = await this.call('GET', next);
-      const items = this.expectBody<T[]>(res, key, 'GET', next);
-      for (const item of items) {
+      const url: string = next;
+      const res = await this.exchange('GET', url);
+      if (res.status >= 400) throw this.failure('GET', url, res);
+      const scanned = scanCollectionPage(res.text, key);
+      let length: number;
+      let item: (index: number) => T;
+      let links: Link[] | undefined;
+      if (scanned) {
+        length = scanned.length;
+        item = (index) => {
+          try {
+            return JSON.parse(scanned.element(index)) as T;
+          } catch {
+            throw new UnavailableError(`GET ${url}: the server answered HTTP ${res.status} with malformed JSON in '${key}' (item ${index + 1})`);
+          }
+        };
+        links = scanned.members[`${key}_links`] as Link[] | undefined;
+      } else {
+        // Not shaped like a page: parsed as a whole, with the errors every other answer gets.
+        const whole = this.parsed<Record<string, unknown> | undefined>('GET', url, res);
+        const items = this.expectBody<T[]>(whole, key, 'GET', url);
+        if (!Array.isArray(items)) throw new UnavailableError(`GET ${url}: HTTP ${res.status} with '${key}' that is not a list`);
+        length = items.length;
+        item = (index) => items[index]!;
+        links = whole.json?.[`${key}_links`] as Link[] | undefined;
+      }
+      for (let index = 0; index < length; index++) {
         if (max !== undefined && count >= max) return;
         count++;
-        yield item;
+        yield item(index);
       }
-      if (items.length === 0 || (max !== undefined && count >= max)) return;
-      const links = res.json?.[`${key}_links`] as Link[] | undefined;
-      const href = links?.find((l) => l.rel === 'next')?.href;
-      next = href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
+      if (length === 0 || (max !== undefined && count >= max)) return;
+      const href = Array.isArray(links) ? links.find((l) => l?.rel === 'next')?.href : undefined;
+      next = typeof href === 'string' && href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
       if (next && seen.has(next)) return;
     }
   }
