@@ -1,5 +1,5 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { isInFlight, migrationSourceId, MIGRATION_STATUSES, volumeHost, type Volume } from '../model/cinder.js';
+import { isInFlight, migrationSourceId, MIGRATION_STATUSES, volumeHost, volumeMigrationStatus, type Volume } from '../model/cinder.js';
 import { compareMicroversions } from '../api/microversion.js';
 import { UsageError, VolmigError, ExitCode } from '../errors.js';
 
@@ -123,6 +123,29 @@ export interface FindMigrationTargetsOptions {
    * `target:<id>` status: one request at any microversion. The result keeps only these ids.
    */
   of?: readonly string[];
+  /** What to keep of each destination (default: the whole volume). */
+  keep?: (target: Volume) => Volume;
+}
+
+/**
+ * The attributes a listing row shows of a destination (its host) and its identity. A listing holds every
+ * destination not yet matched with its source, so at 100,000 volumes it keeps these, not whole volume objects.
+ */
+export function rowFields(v: Volume): Volume {
+  return {
+    id: v.id,
+    name: v.name,
+    status: v.status,
+    size: v.size,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+    volume_type: v.volume_type,
+    metadata: v.metadata,
+    replication_status: v.replication_status,
+    attachments: v.attachments,
+    'os-vol-mig-status-attr:migstat': volumeMigrationStatus(v),
+    'os-vol-host-attr:host': volumeHost(v),
+  };
 }
 
 /**
@@ -144,16 +167,16 @@ export async function findMigrationTargets(
   const wanted = options.of === undefined ? undefined : new Set(options.of);
   if (wanted !== undefined && wanted.size <= 1) {
     const [only] = wanted;
-    return only === undefined ? new Map() : listTargets(client, { migration_status: `target:${only}` }, options.allProjects, wanted, 1);
+    return only === undefined ? new Map() : listTargets(client, { migration_status: `target:${only}` }, options, wanted, 1);
   }
   if (compareMicroversions(client.microversion, LIKE_FILTER_MICROVERSION) >= 0) {
-    const listed = await listTargets(client, { 'migration_status~': 'target:' }, options.allProjects, wanted);
+    const listed = await listTargets(client, { 'migration_status~': 'target:' }, options, wanted);
     if (listed !== undefined) return listed;
   }
   if (wanted === undefined) return undefined;
   const found = new Map<string, Volume>();
   for (const id of wanted) {
-    const one = await listTargets(client, { migration_status: `target:${id}` }, options.allProjects, wanted, 1);
+    const one = await listTargets(client, { migration_status: `target:${id}` }, options, wanted, 1);
     if (one === undefined) return undefined;
     for (const [source, target] of one) found.set(source, target);
   }
@@ -164,7 +187,7 @@ export async function findMigrationTargets(
 async function listTargets(
   client: BlockStorageClient,
   filters: Record<string, string>,
-  allProjects: boolean | undefined,
+  { allProjects, keep }: FindMigrationTargetsOptions,
   wanted: Set<string> | undefined,
   max?: number,
 ): Promise<Map<string, Volume> | undefined> {
@@ -174,7 +197,7 @@ async function listTargets(
       // Checked here too: a server that ignored the filter must not turn ordinary volumes into destinations.
       const sourceId = migrationSourceId(volume);
       if (sourceId === undefined || (wanted !== undefined && !wanted.has(sourceId))) continue;
-      targets.set(sourceId, volume);
+      targets.set(sourceId, keep ? keep(volume) : volume);
     }
   } catch (err) {
     if (err instanceof VolmigError && (err.exitCode === ExitCode.AUTH || err.exitCode === ExitCode.REJECTED)) return undefined;
@@ -219,7 +242,7 @@ export class MigrationTargetResolver {
     const paired = this.seen.get(source.id);
     this.seen.delete(source.id);
     if (paired !== undefined) return paired;
-    this.listed ??= findMigrationTargets(this.client, { allProjects: this.options.allProjects });
+    this.listed ??= findMigrationTargets(this.client, { allProjects: this.options.allProjects, keep: rowFields });
     const targets = await this.listed;
     const found = targets?.get(source.id);
     targets?.delete(source.id);
