@@ -1,19 +1,7 @@
 #!/usr/bin/env node
 // Launcher only: all behaviour lives in main(argv, io), which never exits the process itself.
 import { setFlagsFromString } from 'node:v8';
-
-// Memory (issue 14: a 10,000-volume listing within 80 MiB). Both flags are read when V8 uses them, so they still
-// apply when set here, before anything has run:
-// - undici parses HTTP with WebAssembly (llhttp); optimising that module with TurboFan costs about 35 MiB of peak
-//   RSS and 0.3 s, while Liftoff's baseline code parses headers just as well.
-// - a listing allocates a page of JSON after another and drops it. V8 would grow its young generation to 16 MiB
-//   semi-spaces for that garbage (growth factor 1 keeps the initial size: more, shorter scavenges), and let the
-//   old generation reach about three times the live data before collecting it (20% keeps it near the live data).
-setFlagsFromString('--liftoff-only');
-setFlagsFromString('--semi-space-growth-factor=1');
-setFlagsFromString('--heap-growing-percent=20');
-
-const { main, processIo } = await import('../dist/cli.js');
+import { main, processIo } from '../dist/cli.js';
 
 // `volmig list | head` closes our stdout early; like any Unix filter, stop quietly instead of dying
 // on an unhandled EPIPE stack trace. This is the one place allowed to end the process.
@@ -24,4 +12,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await main(process.argv, processIo());
+const io = processIo();
+// Memory (issue 14: a 10,000-volume listing within 80 MiB), applied when volmig first connects to a server: a V8
+// flag changed at startup makes the modules loaded after it compile more slowly, which `--help` must not pay.
+// V8 reads these flags when it uses them, so setting them while running is enough:
+// - undici parses HTTP with WebAssembly (llhttp); optimising that module with TurboFan costs about 35 MiB of peak
+//   RSS and 0.3 s, while Liftoff's baseline code parses headers just as well.
+// - a listing allocates a page of JSON after another and drops it. V8 would grow its young generation to 16 MiB
+//   semi-spaces for that garbage (growth factor 1 keeps the initial size: more, shorter scavenges), and let the
+//   old generation reach about three times the live data before collecting it (20% keeps it near the live data).
+io.beforeNetwork = () => {
+  setFlagsFromString('--liftoff-only');
+  setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--heap-growing-percent=20');
+};
+process.exitCode = await main(process.argv, io);

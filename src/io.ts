@@ -32,6 +32,11 @@ export interface Io {
   now?: () => number;
   /** Injected sleep; defaults to setTimeout. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Process-wide tuning the launcher applies once, just before volmig first talks to a server (V8 flags for
+   * flat memory in long listings: bin/volmig.js). Not at startup, so `--help` does not pay for it; absent in tests.
+   */
+  beforeNetwork?: () => void;
 }
 
 export function processIo(): Io {
