@@ -160,55 +160,67 @@ export class CinderClient implements BlockStorageClient {
     const limit = query.pageSize ?? query.max;
     if (limit !== undefined) params.set('limit', String(limit));
     const qs = params.toString();
-    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max);
+    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max, query.prefetch ?? true);
   }
 
   /**
    * Follows `{key}_links` page by page. Each page's elements are parsed as they are consumed (scanCollectionPage),
-   * so one page of text and one element are alive at a time, never a page of objects.
+   * so one page of text and one element are alive at a time, never a page of objects. The next page is asked for
+   * as soon as this one has arrived, so the server prepares it while this one is printed (two pages of text alive
+   * at most); `prefetch: false` for a caller that may stop early.
    */
-  private async *paginate<T>(firstPath: string, key: string, max?: number): AsyncIterable<T> {
-    let next: string | undefined = this.url(firstPath);
+  private async *paginate<T>(firstPath: string, key: string, max?: number, prefetch = true): AsyncIterable<T> {
     const seen = new Set<string>();
     let count = 0;
-    for (let page = 0; next && page < MAX_PAGES; page++) {
-      seen.add(next);
-      const url: string = next;
-      const res = await this.exchange('GET', url);
-      if (res.status >= 400) throw this.failure('GET', url, res);
-      const scanned = scanCollectionPage(res.text, key);
-      let length: number;
-      let item: (index: number) => T;
-      let links: Link[] | undefined;
-      if (scanned) {
-        length = scanned.length;
-        item = (index) => {
-          try {
-            return JSON.parse(scanned.element(index)) as T;
-          } catch {
-            throw new UnavailableError(`GET ${url}: the server answered HTTP ${res.status} with malformed JSON in '${key}' (item ${index + 1})`);
-          }
-        };
-        links = scanned.members[`${key}_links`] as Link[] | undefined;
-      } else {
-        // Not shaped like a page: parsed as a whole, with the errors every other answer gets.
-        const whole = this.parsed<Record<string, unknown> | undefined>('GET', url, res);
-        const items = this.expectBody<T[]>(whole, key, 'GET', url);
-        if (!Array.isArray(items)) throw new UnavailableError(`GET ${url}: HTTP ${res.status} with '${key}' that is not a list`);
-        length = items.length;
-        item = (index) => items[index]!;
-        links = whole.json?.[`${key}_links`] as Link[] | undefined;
-      }
+    let url: string | undefined = this.url(firstPath);
+    let pending: Promise<HttpResponse> | undefined = this.exchange('GET', url);
+    for (let page = 0; url !== undefined && pending !== undefined && page < MAX_PAGES; page++) {
+      seen.add(url);
+      const pageUrl: string = url;
+      const res: HttpResponse = await pending;
+      pending = undefined;
+      if (res.status >= 400) throw this.failure('GET', pageUrl, res);
+      const { length, item, links } = this.readPage<T>(res, key, pageUrl);
+      const wantsMore = length > 0 && (max === undefined || count + length < max);
+      const href = wantsMore && Array.isArray(links) ? links.find((l) => l?.rel === 'next')?.href : undefined;
+      let next = typeof href === 'string' && href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
+      if (next !== undefined && seen.has(next)) next = undefined;
+      const fetchNext = () => {
+        pending = this.exchange('GET', next!);
+        // Awaited on the next turn of the loop; a consumer that stops first must not leave a rejection unhandled.
+        pending.catch(() => {});
+      };
+      if (next !== undefined && prefetch) fetchNext();
       for (let index = 0; index < length; index++) {
         if (max !== undefined && count >= max) return;
         count++;
         yield item(index);
       }
-      if (length === 0 || (max !== undefined && count >= max)) return;
-      const href = Array.isArray(links) ? links.find((l) => l?.rel === 'next')?.href : undefined;
-      next = typeof href === 'string' && href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
-      if (next && seen.has(next)) return;
+      if (next !== undefined && !prefetch) fetchNext();
+      url = next;
     }
+  }
+
+  /** One page's elements, parsed on demand; a body not shaped like a page is parsed whole, with its errors. */
+  private readPage<T>(res: HttpResponse, key: string, url: string): { length: number; item: (index: number) => T; links: Link[] | undefined } {
+    const scanned = scanCollectionPage(res.text, key);
+    if (scanned) {
+      return {
+        length: scanned.length,
+        item: (index) => {
+          try {
+            return JSON.parse(scanned.element(index)) as T;
+          } catch {
+            throw new UnavailableError(`GET ${url}: the server answered HTTP ${res.status} with malformed JSON in '${key}' (item ${index + 1})`);
+          }
+        },
+        links: scanned.members[`${key}_links`] as Link[] | undefined,
+      };
+    }
+    const whole = this.parsed<Record<string, unknown> | undefined>('GET', url, res);
+    const items = this.expectBody<T[]>(whole, key, 'GET', url);
+    if (!Array.isArray(items)) throw new UnavailableError(`GET ${url}: HTTP ${res.status} with '${key}' that is not a list`);
+    return { length: items.length, item: (index) => items[index]!, links: whole.json?.[`${key}_links`] as Link[] | undefined };
   }
 
   async getVolume(id: string): Promise<Volume> {

@@ -37,14 +37,17 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** Index just after the string that opens at `i`. */
+/** Index just after the string that opens at `i` (indexOf finds the quotes; most of a page is inside strings). */
 function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === BACKSLASH) j++;
-    else if (c === QUOTE) return j + 1;
+  let from = i + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) throw new NotAPage();
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  throw new NotAPage();
 }
 
 /** Index just after the value that starts at `i` (strings and brackets balanced; scalars up to a delimiter). */

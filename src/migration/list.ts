@@ -268,6 +268,7 @@ export async function* listVolumeRows(client: BlockStorageClient, options: ListV
     filters: serverFilters(options),
     allProjects: options.allProjects,
     pageSize: options.limit !== undefined ? Math.min(options.limit, 1000) : undefined,
+    prefetch: options.limit === undefined,
   });
   for await (const volume of pages) {
     if (targets.note(volume) && !options.showTargets) continue;

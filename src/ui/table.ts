@@ -136,3 +136,40 @@ export class StreamingJsonArray {
     return this.count;
   }
 }
+
+/**
+ * Lines gathered into one write per burst: the rows of one page are printed in the same turn of the event loop,
+ * so they leave in one write (one system call for a page instead of one per row), flushed as soon as volmig
+ * waits for anything (the next page), and at most `maxBytes` held. `flush()` before anything else is printed.
+ */
+export class BatchedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private scheduled: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly maxBytes = 256 * 1024,
+  ) {}
+
+  text(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= this.maxBytes) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  line(line: string): void {
+    this.text(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  flush(): void {
+    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.write(text);
+  }
+}

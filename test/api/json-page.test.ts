@@ -13,6 +13,7 @@ describe('scanCollectionPage', () => {
       volumes: [
         { id: 'a', name: 'with "quotes", [brackets] and {braces}', metadata: { k: 'v\\}' }, attachments: [] },
         { id: 'b', size: 1, bootable: false, description: null, nested: [[1, 2], { x: [] }] },
+        { id: 'c', path: 'C:\\', odd: '\\"', quote: '"', key: '\\' },
         'a string element',
         42,
       ],

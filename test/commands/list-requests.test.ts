@@ -1,12 +1,24 @@
 // How many requests a listing costs: pages plus a constant, never one per migration in flight (issue 14).
 // Every request the server may see is declared below and counted; one more would find no mock and fail the run.
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { nock, versionsDocument } from '../helpers/nock.js';
 import { cinderApi, useCinderNock, volmig } from './cinder-nock.js';
 import { API, ENDPOINT_ROOT, volume } from './fixtures.js';
 import type { Volume } from '../../src/model/cinder.js';
 
 useCinderNock();
+
+// A request no mock answers (one per row, or a page asked for in vain) is recorded here and fails the test.
+let unmatched: string[] = [];
+const onNoMatch = (req: { method?: string; path?: string; url?: string }) => unmatched.push(`${req.method ?? "GET"} ${req.url ?? req.path ?? "?"}`);
+beforeEach(() => {
+  unmatched = [];
+  nock.emitter.on('no match', onNoMatch);
+});
+afterEach(() => {
+  nock.emitter.removeListener('no match', onNoMatch);
+  expect(unmatched, 'requests no mock answered').toEqual([]);
+});
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
@@ -155,6 +167,20 @@ describe('list: requests grow with pages, never with migrations', () => {
     const migrating = r.stdout.split('\n').filter((l) => / migrating/.test(l));
     expect(migrating).toHaveLength(6);
     expect(migrating.every((l) => l.endsWith(' migrating'))).toBe(true);
+  });
+});
+
+describe('list --limit', () => {
+  test('stops where the limit is reached and asks for no further page', async () => {
+    const rows = [0, 1, 2].map((n) => volume({ id: id(n), name: `vol-${n}` }));
+    cinderApi()
+      .get('/volumes/detail')
+      .query({ limit: '2' })
+      .reply(200, { volumes: rows.slice(0, 2), volumes_links: [{ rel: 'next', href: `${API}/volumes/detail?limit=2&marker=${id(1)}` }] });
+    const r = await volmig(['list', '--limit', '2', '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Volume[]).map((v) => v.id)).toEqual([id(0), id(1)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
 });
 

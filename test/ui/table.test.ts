@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { Chalk } from 'chalk';
-import { StreamingJsonArray, StreamingTable, renderKeyValue, renderTable, type Column } from '../../src/ui/table.js';
+import { BatchedWriter, StreamingJsonArray, StreamingTable, renderKeyValue, renderTable, type Column } from '../../src/ui/table.js';
 
 interface Row {
   id: string;
@@ -84,4 +84,20 @@ test('renderKeyValue aligns values and indents continuation lines', () => {
     '              two',
     'empty:',
   ]);
+});
+
+test('BatchedWriter: lines of one turn leave in one write, at the next turn or when maxBytes is reached', async () => {
+  const writes: string[] = [];
+  const batch = new BatchedWriter((t) => writes.push(t), 10);
+  batch.line('a');
+  batch.line('b\n');
+  expect(writes).toEqual([]);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toEqual(['a\nb\n']);
+  batch.text('0123456789ab');
+  expect(writes).toEqual(['a\nb\n', '0123456789ab']);
+  batch.line('tail');
+  batch.flush();
+  batch.flush();
+  expect(writes).toEqual(['a\nb\n', '0123456789ab', 'tail\n']);
 });
