@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // Launcher only: all behaviour lives in main(argv, io), which never exits the process itself.
-import { setFlagsFromString } from 'node:v8';
 import { main, processIo } from '../dist/cli.js';
 
 // `volmig list | head` closes our stdout early; like any Unix filter, stop quietly instead of dying
@@ -21,7 +20,8 @@ const io = processIo();
 // - a listing allocates a page of JSON after another and drops it. V8 would grow its young generation to 16 MiB
 //   semi-spaces for that garbage (growth factor 1 keeps the initial size: more, shorter scavenges), and let the
 //   old generation reach about three times the live data before collecting it (20% keeps it near the live data).
-io.beforeNetwork = () => {
+io.beforeNetwork = async () => {
+  const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--liftoff-only');
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--heap-growing-percent=20');

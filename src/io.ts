@@ -36,7 +36,7 @@ export interface Io {
    * Process-wide tuning the launcher applies once, just before volmig first talks to a server (V8 flags for
    * flat memory in long listings: bin/volmig.js). Not at startup, so `--help` does not pay for it; absent in tests.
    */
-  beforeNetwork?: () => void;
+  beforeNetwork?: () => void | Promise<void>;
 }
 
 export function processIo(): Io {

@@ -23,7 +23,7 @@ const USER_AGENT = 'volmig (+https://docs.openstack.org/api-ref/block-storage/v3
  * authentication, endpoint and microversion. Everything that can be checked before touching a volume is checked here.
  */
 export async function connect(cloud: CloudConfig, io: Io, options: ConnectOptions = {}): Promise<BlockStorageClient> {
-  io.beforeNetwork?.();
+  await io.beforeNetwork?.();
   const { loadUndiciRequest } = await import('./undici-request.js');
   const dispatcher = io.dispatcher ?? (await buildDispatcher(cloud));
   const transport = new HttpTransport({
