@@ -19,11 +19,13 @@ const io = processIo();
 //   RSS and 0.3 s, while Liftoff's baseline code parses headers just as well.
 // - a listing allocates a page of JSON after another and drops it. V8 would grow its young generation to 16 MiB
 //   semi-spaces for that garbage (growth factor 1 keeps the initial size: more, shorter scavenges), and let the
-//   old generation reach about three times the live data before collecting it (20% keeps it near the live data).
+//   old generation grow by at least 8 MiB past the live data before collecting it (optimize-for-size: 2 MiB, and
+//   heap-growing-percent keeps the factor near 1.2). About 5 MiB less at the peak for some 10% more CPU.
 io.beforeNetwork = async () => {
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString('--liftoff-only');
   setFlagsFromString('--semi-space-growth-factor=1');
   setFlagsFromString('--heap-growing-percent=20');
+  setFlagsFromString('--optimize-for-size');
 };
 process.exitCode = await main(process.argv, io);
