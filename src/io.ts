@@ -34,6 +34,11 @@ export interface Io {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Injected randomness (back-off jitter); defaults to Math.random. */
   random?: () => number;
+  /**
+   * Process-wide tuning the launcher applies once, just before volmig first talks to a server (V8 flags for
+   * flat memory in long listings: bin/volmig.js). Not at startup, so `--help` does not pay for it; absent in tests.
+   */
+  beforeNetwork?: () => void | Promise<void>;
 }
 
 export function processIo(): Io {

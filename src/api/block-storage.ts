@@ -13,6 +13,11 @@ export interface VolumeListQuery {
   pageSize?: number;
   /** Stop after this many volumes in total. */
   max?: number;
+  /**
+   * Ask for the next page while this one is consumed (default). False for a caller that may stop before the end
+   * without saying how far it goes (`list --limit`, which skips hidden rows), so no page is asked for in vain.
+   */
+  prefetch?: boolean;
 }
 
 export interface MigrateRequest {

@@ -13,6 +13,7 @@ import { AmbiguousVolumeError, CinderApiError, RequestOutcomeUnknownError, parse
 import { header, type HttpResponse, type HttpTransport } from './http.js';
 import { compareMicroversions } from './microversion.js';
 import { rebaseLink } from './endpoint.js';
+import { scanCollectionPage } from './json-page.js';
 import type { Link, Pool, Service, Snapshot, Volume, VolumeType } from '../model/cinder.js';
 import { isMigrationTarget } from '../model/cinder.js';
 
@@ -100,13 +101,18 @@ export class CinderClient implements BlockStorageClient {
     const url = this.url(path);
     const res = await this.exchange(upper, url, body);
     if (res.status >= 400) throw this.failure(upper, url, res);
+    return this.parsed<T>(upper, url, res);
+  }
+
+  /** The JSON body of a successful answer; a body that is not JSON is an UnavailableError naming what it was. */
+  private parsed<T>(method: string, url: string, res: HttpResponse): JsonResponse<T> {
     let json: unknown = undefined;
     if (res.text.trim() !== '') {
       try {
         json = JSON.parse(res.text);
       } catch {
         const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
-        throw new UnavailableError(`${upper} ${url}: ${fault.message}`);
+        throw new UnavailableError(`${method} ${url}: ${fault.message}`);
       }
     }
     return { ...res, json: json as T };
@@ -182,28 +188,67 @@ export class CinderClient implements BlockStorageClient {
     const limit = query.pageSize ?? query.max;
     if (limit !== undefined) params.set('limit', String(limit));
     const qs = params.toString();
-    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max);
+    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max, query.prefetch ?? true);
   }
 
-  private async *paginate<T>(firstPath: string, key: string, max?: number): AsyncIterable<T> {
-    let next: string | undefined = this.url(firstPath);
+  /**
+   * Follows `{key}_links` page by page. Each page's elements are parsed as they are consumed (scanCollectionPage),
+   * so one page of text and one element are alive at a time, never a page of objects. The next page is asked for
+   * as soon as this one has arrived, so the server prepares it while this one is printed (two pages of text alive
+   * at most); `prefetch: false` for a caller that may stop early.
+   */
+  private async *paginate<T>(firstPath: string, key: string, max?: number, prefetch = true): AsyncIterable<T> {
     const seen = new Set<string>();
     let count = 0;
-    for (let page = 0; next && page < MAX_PAGES; page++) {
-      seen.add(next);
-      const res: JsonResponse<Record<string, unknown> | undefined> = await this.call('GET', next);
-      const items = this.expectBody<T[]>(res, key, 'GET', next);
-      for (const item of items) {
+    let url: string | undefined = this.url(firstPath);
+    let pending: Promise<HttpResponse> | undefined = this.exchange('GET', url);
+    for (let page = 0; url !== undefined && pending !== undefined && page < MAX_PAGES; page++) {
+      seen.add(url);
+      const pageUrl: string = url;
+      const res: HttpResponse = await pending;
+      pending = undefined;
+      if (res.status >= 400) throw this.failure('GET', pageUrl, res);
+      const { length, item, links } = this.readPage<T>(res, key, pageUrl);
+      const wantsMore = length > 0 && (max === undefined || count + length < max);
+      const href = wantsMore && Array.isArray(links) ? links.find((l) => l?.rel === 'next')?.href : undefined;
+      let next = typeof href === 'string' && href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
+      if (next !== undefined && seen.has(next)) next = undefined;
+      const fetchNext = () => {
+        pending = this.exchange('GET', next!);
+        // Awaited on the next turn of the loop; a consumer that stops first must not leave a rejection unhandled.
+        pending.catch(() => {});
+      };
+      if (next !== undefined && prefetch) fetchNext();
+      for (let index = 0; index < length; index++) {
         if (max !== undefined && count >= max) return;
         count++;
-        yield item;
+        yield item(index);
       }
-      if (items.length === 0 || (max !== undefined && count >= max)) return;
-      const links = res.json?.[`${key}_links`] as Link[] | undefined;
-      const href = links?.find((l) => l.rel === 'next')?.href;
-      next = href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
-      if (next && seen.has(next)) return;
+      if (next !== undefined && !prefetch) fetchNext();
+      url = next;
     }
+  }
+
+  /** One page's elements, parsed on demand; a body not shaped like a page is parsed whole, with its errors. */
+  private readPage<T>(res: HttpResponse, key: string, url: string): { length: number; item: (index: number) => T; links: Link[] | undefined } {
+    const scanned = scanCollectionPage(res.text, key);
+    if (scanned) {
+      return {
+        length: scanned.length,
+        item: (index) => {
+          try {
+            return JSON.parse(scanned.element(index)) as T;
+          } catch {
+            throw new UnavailableError(`GET ${url}: the server answered HTTP ${res.status} with malformed JSON in '${key}' (item ${index + 1})`);
+          }
+        },
+        links: scanned.members[`${key}_links`] as Link[] | undefined,
+      };
+    }
+    const whole = this.parsed<Record<string, unknown> | undefined>('GET', url, res);
+    const items = this.expectBody<T[]>(whole, key, 'GET', url);
+    if (!Array.isArray(items)) throw new UnavailableError(`GET ${url}: HTTP ${res.status} with '${key}' that is not a list`);
+    return { length: items.length, item: (index) => items[index]!, links: whole.json?.[`${key}_links`] as Link[] | undefined };
   }
 
   async getVolume(id: string): Promise<Volume> {

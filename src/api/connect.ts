@@ -25,10 +25,11 @@ const USER_AGENT = 'volmig (+https://docs.openstack.org/api-ref/block-storage/v3
  * authentication, endpoint and microversion. Everything that can be checked before touching a volume is checked here.
  */
 export async function connect(cloud: CloudConfig, io: Io, options: ConnectOptions = {}): Promise<BlockStorageClient> {
-  const undici = await import('undici');
-  const dispatcher = io.dispatcher ?? (await buildDispatcher(cloud, undici));
+  await io.beforeNetwork?.();
+  const { loadUndiciRequest } = await import('./undici-request.js');
+  const dispatcher = io.dispatcher ?? (await buildDispatcher(cloud));
   const transport = new HttpTransport({
-    request: undici.request,
+    request: await loadUndiciRequest(),
     dispatcher,
     debug: options.debug,
     sleep: sleepFor(io),
@@ -98,8 +99,9 @@ function projectFromEndpoint(url: string | undefined): string | undefined {
   }
 }
 
-async function buildDispatcher(cloud: CloudConfig, undici: typeof import('undici')): Promise<Dispatcher | undefined> {
+async function buildDispatcher(cloud: CloudConfig): Promise<Dispatcher | undefined> {
   if (!cloud.cacert && !cloud.insecure && cloud.connectTimeoutMs === undefined) return undefined;
+  const undici = await import('undici');
   const connect: Record<string, unknown> = {};
   if (cloud.cacert) {
     try {

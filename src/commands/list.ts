@@ -30,22 +30,29 @@ export function registerList(program: Command, ctx: CommandContext): void {
           limit: opts.limit as string | undefined,
         });
         const client = await env.client();
-        const { StreamingJsonArray, StreamingTable } = await import('../ui/table.js');
+        const { BatchedWriter, StreamingJsonArray, StreamingTable } = await import('../ui/table.js');
         const { volumeColumns } = await import('../ui/volume-view.js');
         const out = env.out;
+        // One write per page of rows, not one per row; flushed before any message, error included.
+        const batch = new BatchedWriter((text) => out.resultWrite(text));
         if (out.json) {
           // No closing bracket after a failure mid-listing: a truncated array must not parse as a complete one.
-          const array = new StreamingJsonArray((text) => out.resultWrite(text));
-          for await (const row of listVolumeRows(client, options)) array.push(row.volume);
-          array.end();
+          const array = new StreamingJsonArray((text) => batch.text(text));
+          try {
+            for await (const row of listVolumeRows(client, options)) array.push(row.volume);
+            array.end();
+          } finally {
+            batch.flush();
+          }
           return 0;
         }
         let count: number;
-        const table = new StreamingTable(volumeColumns(out.stdoutStyle, { long: Boolean(opts.long) }), (line) => out.result(line));
+        const table = new StreamingTable(volumeColumns(out.stdoutStyle, { long: Boolean(opts.long) }), (line) => batch.line(line));
         try {
           for await (const row of listVolumeRows(client, options)) table.push(row);
         } finally {
           count = table.end();
+          batch.flush();
         }
         if (count === 0) {
           out.info(

@@ -1,5 +1,6 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { isInFlight, migrationSourceId, MIGRATION_STATUSES, volumeHost, type Volume } from '../model/cinder.js';
+import { isInFlight, migrationSourceId, MIGRATION_STATUSES, volumeHost, volumeMigrationStatus, type Volume } from '../model/cinder.js';
+import { compareMicroversions } from '../api/microversion.js';
 import { UsageError, VolmigError, ExitCode } from '../errors.js';
 
 /** Volume statuses Cinder can report (cinder/objects/fields.py VolumeStatus); anything else is a typo. */
@@ -86,8 +87,9 @@ export function parseListOptions(raw: RawListOptions): ListVolumesOptions {
 }
 
 /**
- * Filters Cinder applies itself on /volumes/detail (exact matches). `none` is sent as `None`, which Cinder reads
- * as NULL. A host without `#pool` is not sent: Cinder compares host strings exactly, so it is matched here.
+ * Filters Cinder applies itself on /volumes/detail. `none` is sent as `None`, which Cinder reads as NULL. The host
+ * goes to the server at every level: Cinder matches `host@backend#pool` exactly, `host@backend` also against its
+ * pools, a bare `host` also against its backends (`_filter_host`), so a filtered listing costs only its own pages.
  */
 export function serverFilters(options: ListVolumesOptions): Record<string, string> {
   const filters: Record<string, string> = {};
@@ -96,7 +98,7 @@ export function serverFilters(options: ListVolumesOptions): Record<string, strin
   }
   if (options.status !== undefined) filters.status = options.status;
   if (options.name !== undefined) filters.name = options.name;
-  if (options.host !== undefined && options.host.includes('#')) filters.host = options.host;
+  if (options.host !== undefined) filters.host = options.host;
   return filters;
 }
 
@@ -110,27 +112,141 @@ export function hostMatches(volume: Volume, wanted: string): boolean {
   return host.startsWith(wanted + '@') || host.startsWith(wanted + '#');
 }
 
+/** Inexact (`key~=value`, SQL LIKE '%value%') listing filters exist from this microversion on (admins only). */
+export const LIKE_FILTER_MICROVERSION = '3.34';
+
+export interface FindMigrationTargetsOptions {
+  /** The listing's scope: Cinder creates a temporary destination in its source's project. */
+  allProjects?: boolean;
+  /**
+   * Only the destinations of these sources (volumes the operator named). One source is asked for by its exact
+   * `target:<id>` status: one request at any microversion. The result keeps only these ids.
+   */
+  of?: readonly string[];
+  /** What to keep of each destination (default: the whole volume). */
+  keep?: (target: Volume) => Volume;
+}
 
 /**
- * The temporary destination volume of a generic (host-copy) migration, found by its `target:<source id>` status.
- * Undefined when there is none (a driver-assisted migration has none) or the caller may not see it: a listing
- * is not failed because the destination could not be looked up.
+ * The attributes a listing row shows of a destination (its host) and its identity. A listing holds every
+ * destination not yet matched with its source, so at 100,000 volumes it keeps these, not whole volume objects.
  */
-export async function findMigrationTarget(client: BlockStorageClient, sourceId: string): Promise<Volume | undefined> {
+export function rowFields(v: Volume): Volume {
+  return {
+    id: v.id,
+    name: v.name,
+    status: v.status,
+    size: v.size,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+    volume_type: v.volume_type,
+    metadata: v.metadata,
+    replication_status: v.replication_status,
+    attachments: v.attachments,
+    'os-vol-mig-status-attr:migstat': volumeMigrationStatus(v),
+    'os-vol-host-attr:host': volumeHost(v),
+  };
+}
+
+/**
+ * The temporary destination volumes of generic (host-copy) migrations, by source id, from ONE paged listing with
+ * the inexact filter `migration_status~=target:` (an admin at microversion 3.34 or later; admins skip Cinder's
+ * filter allow-list). A listing or a watch calls this once per command or poll, never once per row, so its cost
+ * is the pages of that listing (usually one), not the number of migrations.
+ *
+ * Undefined when this connection cannot ask: below 3.34, or the server refused the filter (403, or 400 for a
+ * non-admin). The caller then pairs rows of its own listing, or shows no destination; a listing is never failed
+ * because a destination could not be looked up. With `of` and no inexact filter, each named source costs one
+ * exact request instead (as many as the operator named, never one per row of a listing).
+ * A driver-assisted migration has no destination volume at all.
+ */
+export async function findMigrationTargets(
+  client: BlockStorageClient,
+  options: FindMigrationTargetsOptions = {},
+): Promise<Map<string, Volume> | undefined> {
+  const wanted = options.of === undefined ? undefined : new Set(options.of);
+  if (wanted !== undefined && wanted.size <= 1) {
+    const [only] = wanted;
+    return only === undefined ? new Map() : listTargets(client, { migration_status: `target:${only}` }, options, wanted, 1);
+  }
+  if (compareMicroversions(client.microversion, LIKE_FILTER_MICROVERSION) >= 0) {
+    const listed = await listTargets(client, { 'migration_status~': 'target:' }, options, wanted);
+    if (listed !== undefined) return listed;
+  }
+  if (wanted === undefined) return undefined;
+  const found = new Map<string, Volume>();
+  for (const id of wanted) {
+    const one = await listTargets(client, { migration_status: `target:${id}` }, options, wanted, 1);
+    if (one === undefined) return undefined;
+    for (const [source, target] of one) found.set(source, target);
+  }
+  return found;
+}
+
+/** One destination listing; undefined when the server refused it (403, or 400 for a filter it does not allow). */
+async function listTargets(
+  client: BlockStorageClient,
+  filters: Record<string, string>,
+  { allProjects, keep }: FindMigrationTargetsOptions,
+  wanted: Set<string> | undefined,
+  max?: number,
+): Promise<Map<string, Volume> | undefined> {
+  const targets = new Map<string, Volume>();
   try {
-    for await (const volume of client.listVolumes({
-      filters: { migration_status: `target:${sourceId}` },
-      allProjects: true,
-      pageSize: 1,
-      max: 1,
-    })) {
-      return volume;
+    for await (const volume of client.listVolumes({ filters, allProjects, ...(max !== undefined ? { pageSize: max, max } : {}) })) {
+      // Checked here too: a server that ignored the filter must not turn ordinary volumes into destinations.
+      const sourceId = migrationSourceId(volume);
+      if (sourceId === undefined || (wanted !== undefined && !wanted.has(sourceId))) continue;
+      targets.set(sourceId, keep ? keep(volume) : volume);
     }
-    return undefined;
   } catch (err) {
-    // Permission (403) or a rejected filter (400, e.g. a non-admin): the row simply shows no destination.
     if (err instanceof VolmigError && (err.exitCode === ExitCode.AUTH || err.exitCode === ExitCode.REJECTED)) return undefined;
     throw err;
+  }
+  return targets;
+}
+
+/**
+ * The temporary destination of one source (`show`, `recover`, a failed migration's leftover): one request by its
+ * exact `target:<source id>` status. Undefined when there is none or the caller may not see it.
+ */
+export async function findMigrationTarget(client: BlockStorageClient, sourceId: string): Promise<Volume | undefined> {
+  return (await findMigrationTargets(client, { allProjects: true, of: [sourceId] }))?.get(sourceId);
+}
+
+/**
+ * Destinations for the rows of one listing: a destination listed before its source is paired from the listing
+ * itself; the first in-flight row without one asks findMigrationTargets once, and its answer serves every later
+ * row. So a listing costs its pages plus at most one destination listing, however many migrations are in flight.
+ * Memory: only destinations not yet matched with their source.
+ */
+export class MigrationTargetResolver {
+  private readonly seen = new Map<string, Volume>();
+  private listed: Promise<Map<string, Volume> | undefined> | undefined;
+
+  constructor(
+    private readonly client: BlockStorageClient,
+    private readonly options: { allProjects?: boolean },
+  ) {}
+
+  /** A volume of the listing; returns true when it is a temporary destination (remembered for its source). */
+  note(volume: Volume): boolean {
+    const sourceId = migrationSourceId(volume);
+    if (sourceId === undefined) return false;
+    this.seen.set(sourceId, volume);
+    return true;
+  }
+
+  /** The destination of an in-flight source, if it has one this connection can see. */
+  async targetOf(source: Volume): Promise<Volume | undefined> {
+    const paired = this.seen.get(source.id);
+    this.seen.delete(source.id);
+    if (paired !== undefined) return paired;
+    this.listed ??= findMigrationTargets(this.client, { allProjects: this.options.allProjects, keep: rowFields });
+    const targets = await this.listed;
+    const found = targets?.get(source.id);
+    targets?.delete(source.id);
+    return found;
   }
 }
 
@@ -141,36 +257,31 @@ export interface VolumeRow {
 }
 
 /**
- * Streams the matching volumes page by page (the client follows `volumes_links`). Only in-flight migrations are
- * remembered (to pair a source with a destination listed before it), never the whole listing.
+ * Streams the matching volumes page by page (the client follows `volumes_links`); every filter is applied by the
+ * server. Only destinations not yet matched with their source are remembered, never the whole listing.
  */
 export async function* listVolumeRows(client: BlockStorageClient, options: ListVolumesOptions): AsyncGenerator<VolumeRow> {
-  const filters = serverFilters(options);
-  const clientHostFilter = options.host !== undefined && !options.host.includes('#') ? options.host : undefined;
-  const targetsBySource = new Map<string, Volume>();
+  const targets = new MigrationTargetResolver(client, { allProjects: options.allProjects });
   let listed = 0;
 
   const pages = client.listVolumes({
-    filters,
+    filters: serverFilters(options),
     allProjects: options.allProjects,
     pageSize: options.limit !== undefined ? Math.min(options.limit, 1000) : undefined,
+    prefetch: options.limit === undefined,
   });
   for await (const volume of pages) {
-    const sourceId = migrationSourceId(volume);
-    if (sourceId !== undefined) {
-      targetsBySource.set(sourceId, volume);
-      if (!options.showTargets) continue;
-    }
-    if (clientHostFilter !== undefined && !hostMatches(volume, clientHostFilter)) continue;
+    if (targets.note(volume) && !options.showTargets) continue;
+    // The server filtered the host already; checked again so that a server matching more loosely shows nothing extra.
+    if (options.host !== undefined && !hostMatches(volume, options.host)) continue;
 
     const row: VolumeRow = { volume };
     if (isInFlight(volume)) {
-      row.target = targetsBySource.get(volume.id) ?? (await findMigrationTarget(client, volume.id));
-      targetsBySource.delete(volume.id);
+      const target = await targets.targetOf(volume);
+      if (target !== undefined) row.target = target;
     }
     yield row;
     listed += 1;
     if (options.limit !== undefined && listed >= options.limit) return;
   }
 }
-

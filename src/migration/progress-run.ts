@@ -30,17 +30,14 @@ export async function readProgressOnce(client: BlockStorageClient, io: Io, refs:
     return volumes.map((v) => snapshotOf(v, now(), targets.get(v.id) ?? null));
   }
   const volumes = await Promise.all(refs.map((ref) => client.findVolume(ref, { allProjects: true })));
-  const { findMigrationTarget } = await import('./list.js');
-  return Promise.all(
-    volumes.map(async (v) => {
-      let destination: string | null = null;
-      if (isInFlight(v)) {
-        const target = await findMigrationTarget(client, v.id).catch(() => undefined);
-        destination = target ? volumeHost(target) : null;
-      }
-      return snapshotOf(v, now(), destination);
-    }),
-  );
+  // The destinations of every named volume in flight: one listing (one request by exact status for a single volume).
+  const inFlight = volumes.filter((v) => isInFlight(v)).map((v) => v.id);
+  const { findMigrationTargets } = await import('./list.js');
+  const targets = await findMigrationTargets(client, { allProjects: true, of: inFlight }).catch(() => undefined);
+  return volumes.map((v) => {
+    const target = isInFlight(v) ? targets?.get(v.id) : undefined;
+    return snapshotOf(v, now(), target ? volumeHost(target) : null);
+  });
 }
 
 function snapshotOf(v: Volume, at: number, destination: string | null): ProgressSnapshot {

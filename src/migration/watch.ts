@@ -158,10 +158,14 @@ export async function watchVolumes(targets: WatchTarget[], opts: WatchOptions): 
     }
     if (!signal.aborted) {
       // Once for the display; again (a few times) while a probe may need the temporary destination of a generic copy.
-      const probing = opts.sources !== undefined && !opts.sources.empty;
-      const wanted = active().filter((w) =>
-        !destinationsLooked ? probing || !w.target.destination : probing && w.targetVolumeId === null && w.targetLookups < 4,
-      );
+      const sources = opts.sources;
+      const probing = async (w: Followed) =>
+        sources !== undefined && !sources.empty && (await sources.needsTarget({ sourceHost: w.tracker.snapshot?.sourceHost ?? null, destinationHost: w.target.destination ?? w.tracker.snapshot?.destination ?? null }));
+      const wanted: Followed[] = [];
+      for (const w of active()) {
+        const forProbe = w.targetVolumeId === null && w.targetLookups < 4 && (await probing(w));
+        if (forProbe || (!destinationsLooked && !w.target.destination)) wanted.push(w);
+      }
       destinationsLooked = true;
       await lookUpDestinations(wanted, client, opts.io);
     }
@@ -449,23 +453,24 @@ function retypeReading(w: Followed, volume: Volume, at: number, snap: ProgressSn
   return snap;
 }
 
+/** The temporary destinations of the volumes that need one: one listing for all of them (see findMigrationTargets). */
 async function lookUpDestinations(active: Followed[], client: BlockStorageClient, io: Io): Promise<void> {
-  const { findMigrationTarget } = await import('./list.js');
-  await Promise.all(
-    active
-      .filter((w) => w.tracker.snapshot && isInFlight(w.tracker.snapshot.volume))
-      .map(async (w) => {
-        w.targetLookups += 1;
-        try {
-          const target = await findMigrationTarget(client, w.target.volumeId);
-          if (target) {
-            w.targetVolumeId = target.id;
-            if (!w.target.destination) w.tracker.setDestination(volumeHost(target));
-            learnStart(w, serverStart(target, nowFor(io)()));
-          }
-        } catch {
-          // The destination is a nicety of the display; the watch goes on without it.
-        }
-      }),
-  );
+  const wanted = active.filter((w) => w.tracker.snapshot && isInFlight(w.tracker.snapshot.volume));
+  if (wanted.length === 0) return;
+  for (const w of wanted) w.targetLookups += 1;
+  const { findMigrationTargets } = await import('./list.js');
+  let targets: Map<string, Volume> | undefined;
+  try {
+    targets = await findMigrationTargets(client, { allProjects: true, of: wanted.map((w) => w.target.volumeId) });
+  } catch {
+    // The destination is a nicety of the display (and a probe's hint); the watch goes on without it.
+    return;
+  }
+  for (const w of wanted) {
+    const target = targets?.get(w.target.volumeId);
+    if (!target) continue;
+    w.targetVolumeId = target.id;
+    if (!w.target.destination) w.tracker.setDestination(volumeHost(target));
+    learnStart(w, serverStart(target, nowFor(io)()));
+  }
 }

@@ -16,16 +16,32 @@ export function columnWidths<R>(columns: Column<R>[], rows: R[]): number[] {
   return columns.map((col) => rows.reduce((w, row) => Math.max(w, visibleLength(col.value(row))), col.header.length));
 }
 
+/**
+ * One line. A cell wider than its column (a streamed table keeps the widths of its first page) pushes what follows
+ * to the right, and the padding of the next cells takes the excess back, so the line rejoins the header's columns
+ * as soon as it can. Cells are always at least GAP apart, for `awk`.
+ */
 function formatLine<R>(columns: Column<R>[], widths: number[], cells: string[], row?: R): string {
-  const parts = cells.map((text, i) => {
+  let line = '';
+  let at = 0; // visible length of `line`
+  let columnEnd = 0; // where the current column ends when every cell fits
+  cells.forEach((text, i) => {
     const col = columns[i]!;
     const last = i === cells.length - 1;
-    const fill = Math.max(0, widths[i]! - visibleLength(text));
+    if (i > 0) {
+      line += GAP;
+      at += GAP.length;
+      columnEnd += GAP.length;
+    }
+    columnEnd += widths[i]!;
+    const length = visibleLength(text);
+    const fill = Math.max(0, columnEnd - at - length);
     // The last left-aligned column is not padded: no trailing blanks for `grep`/`awk` users.
     const padded = col.align === 'right' ? ' '.repeat(fill) + text : last ? text : text + ' '.repeat(fill);
-    return row !== undefined && col.color ? col.color(padded, row) : padded;
+    line += row !== undefined && col.color ? col.color(padded, row) : padded;
+    at += last && col.align !== 'right' ? length : fill + length;
   });
-  return parts.join(GAP);
+  return line;
 }
 
 function headerLine<R>(columns: Column<R>[], widths: number[]): string {
@@ -43,8 +59,10 @@ export function renderTable<R>(columns: Column<R>[], rows: R[]): string[] {
 }
 
 /**
- * A table printed while rows still arrive (a listing that follows pages): the first `bufferRows` rows fix the
- * column widths; a later, wider cell widens its column from that row on instead of holding every row in memory.
+ * A table printed while rows still arrive (a listing that follows pages), in bounded memory. The first
+ * `bufferRows` rows (1000: Cinder's page size, so the whole first page) fix the column widths and are printed
+ * together; later rows are printed as they come, with those widths. A later cell that is wider does not move the
+ * header or any other line: it pushes the rest of its own line to the right (formatLine).
  */
 export class StreamingTable<R> {
   private buffered: R[] = [];
@@ -54,7 +72,7 @@ export class StreamingTable<R> {
   constructor(
     private readonly columns: Column<R>[],
     private readonly writeLine: (line: string) => void,
-    private readonly bufferRows = 100,
+    private readonly bufferRows = 1000,
   ) {}
 
   push(row: R): void {
@@ -64,11 +82,7 @@ export class StreamingTable<R> {
       if (this.buffered.length >= this.bufferRows) this.flush();
       return;
     }
-    const cells = this.columns.map((c) => c.value(row));
-    cells.forEach((text, i) => {
-      this.widths![i] = Math.max(this.widths![i]!, visibleLength(text));
-    });
-    this.writeLine(formatLine(this.columns, this.widths, cells, row));
+    this.writeLine(formatLine(this.columns, this.widths, this.columns.map((c) => c.value(row)), row));
   }
 
   private flush(): void {
@@ -120,5 +134,42 @@ export class StreamingJsonArray {
   end(): number {
     this.write(this.count === 0 ? '[]\n' : '\n]\n');
     return this.count;
+  }
+}
+
+/**
+ * Lines gathered into one write per burst: the rows of one page are printed in the same turn of the event loop,
+ * so they leave in one write (one system call for a page instead of one per row), flushed as soon as volmig
+ * waits for anything (the next page), and at most `maxBytes` held. `flush()` before anything else is printed.
+ */
+export class BatchedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private scheduled: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly maxBytes = 256 * 1024,
+  ) {}
+
+  text(text: string): void {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size >= this.maxBytes) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  line(line: string): void {
+    this.text(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
+  flush(): void {
+    if (this.scheduled !== undefined) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.write(text);
   }
 }

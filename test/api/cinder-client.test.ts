@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { AmbiguousVolumeError, CinderApiError } from '../../src/api/errors.js';
 import type { BlockStorageClient } from '../../src/api/block-storage.js';
-import { NotFoundError, UsageError } from '../../src/errors.js';
+import { NotFoundError, UnavailableError, UsageError } from '../../src/errors.js';
 import { nock, testIo, useNock, versionsDocument } from '../helpers/nock.js';
 import { CINDER, NOAUTH_ENV, cloudFromEnv, volume } from './fixtures.js';
 
@@ -67,6 +67,39 @@ describe('listVolumes', () => {
     const c = await client();
     nock(CINDER).get(`${BASE}/volumes/detail`).reply(200, { volumes: [volume(A)] });
     expect((await collect(c.listVolumes())).map((v) => v.id)).toEqual([A]);
+  });
+});
+
+describe('listVolumes: bodies that are not a clean page', () => {
+  it('a malformed volume fails the listing at that volume, naming the page and the item', async () => {
+    const c = await client();
+    const good = JSON.stringify(volume(A));
+    nock(CINDER).get(`${BASE}/volumes/detail`).reply(200, `{"volumes": [${good}, {"id": tru}]}`, { 'Content-Type': 'application/json' });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const v of c.listVolumes()) seen.push(v.id);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([A]);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as Error).message).toBe(`GET ${CINDER}${BASE}/volumes/detail: the server answered HTTP 200 with malformed JSON in 'volumes' (item 2)`);
+  });
+
+  it('an answer without the collection, or not JSON at all, gets the whole-body errors', async () => {
+    const c = await client();
+    nock(CINDER).get(`${BASE}/volumes/detail`).reply(200, { volume: volume(A) });
+    await expect(collect(c.listVolumes())).rejects.toThrow(`GET ${CINDER}${BASE}/volumes/detail: HTTP 200 without the expected 'volumes' in the answer`);
+    nock(CINDER).get(`${BASE}/volumes/detail`).reply(200, '<html><title>Login</title></html>', { 'Content-Type': 'text/html' });
+    await expect(collect(c.listVolumes())).rejects.toThrow(
+      `GET ${CINDER}${BASE}/volumes/detail: the server answered HTTP 200 with an HTML page instead of JSON: "Login" (a proxy or a wrong endpoint?)`,
+    );
+  });
+});
+
+describe('undici without its whole package', () => {
+  it('loads the request API and global dispatcher alone (not the fallback to the package index)', async () => {
+    const { loadUndiciRequest } = await import('../../src/api/undici-request.js');
+    const undici = await import('undici');
+    expect(await loadUndiciRequest()).not.toBe(undici.request);
   });
 });
 

@@ -32,13 +32,14 @@ test.each([
   expect((error as UsageError).message).toBe(message);
 });
 
-test('a host with #pool is an exact server filter; without it nothing is sent and the client matches', () => {
+test('the host goes to the server at every level (Cinder matches pool, backend and host itself)', () => {
   expect(serverFilters(parseListOptions({ host: 'realcinder@ceph-a#ceph-a', status: 'available', name: 'x' }))).toEqual({
     host: 'realcinder@ceph-a#ceph-a',
     status: 'available',
     name: 'x',
   });
-  expect(serverFilters(parseListOptions({ host: 'realcinder@ceph-a' }))).toEqual({});
+  expect(serverFilters(parseListOptions({ host: 'realcinder@ceph-a' }))).toEqual({ host: 'realcinder@ceph-a' });
+  expect(serverFilters(parseListOptions({ host: 'realcinder' }))).toEqual({ host: 'realcinder' });
 });
 
 test('host@backend matches its pools and itself, never a backend whose name merely starts the same', () => {

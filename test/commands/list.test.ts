@@ -13,14 +13,15 @@ const plainB = volume({
   migration_status: 'success',
   'os-vol-host-attr:host': 'realcinder@ceph-b#ceph-b',
 });
-const targetQuery = { migration_status: `target:${SOURCE_ID}`, all_tenants: '1', limit: '1' };
+/** The one destination listing of a command: every `target:<source id>` volume (admin, microversion >= 3.34). */
+const targetsQuery = { 'migration_status~': 'target:' };
 
 describe('volmig list', () => {
   test('prints the columns, hides the migration target and shows where the source is going', async () => {
     const api = cinderApi();
     api.get('/volumes/detail').reply(200, { volumes: [plainA, migratingSource, plainB] });
-    // The target was not on the page before its source: volmig asks for it by its `target:<id>` status.
-    api.get('/volumes/detail').query(targetQuery).reply(200, { volumes: [migrationTarget] });
+    // The target was not on the page before its source: volmig lists every destination once (migration_status~).
+    api.get('/volumes/detail').query(targetsQuery).reply(200, { volumes: [migrationTarget] });
 
     const r = await volmig(['list']);
     expect(r).toEqual({
@@ -59,7 +60,7 @@ describe('volmig list', () => {
   test('--show-targets lists the temporary destination with its target:<id> status', async () => {
     const api = cinderApi();
     api.get('/volumes/detail').reply(200, { volumes: [migratingSource, migrationTarget] });
-    api.get('/volumes/detail').query(targetQuery).reply(200, { volumes: [migrationTarget] });
+    api.get('/volumes/detail').query(targetsQuery).reply(200, { volumes: [migrationTarget] });
 
     const r = await volmig(['list', '--show-targets']);
     expect(r.code).toBe(0);
@@ -72,10 +73,7 @@ describe('volmig list', () => {
     const assisted = volume({ id: '33333333-3333-4333-8333-333333333333', name: 'fast', migration_status: 'starting' });
     const api = cinderApi();
     api.get('/volumes/detail').reply(200, { volumes: [assisted] });
-    api
-      .get('/volumes/detail')
-      .query({ migration_status: `target:${assisted.id}`, all_tenants: '1', limit: '1' })
-      .reply(200, { volumes: [] });
+    api.get('/volumes/detail').query(targetsQuery).reply(200, { volumes: [] });
 
     const r = await volmig(['list']);
     expect(r.stdout.split('\n')[1]).toMatch(/ starting$/);
@@ -98,9 +96,19 @@ describe('volmig list', () => {
     expect(r.stdout).toContain(plainB.id);
   });
 
-  test('--host host@backend is matched on the client as a prefix of host@backend#', async () => {
+  test.each(['realcinder', 'realcinder@ceph-b', 'realcinder@ceph-b#ceph-b'])(
+    '--host %s goes to the server (Cinder matches host, backend and pool levels itself)',
+    async (host) => {
+      cinderApi().get('/volumes/detail').query({ host }).reply(200, { volumes: [plainB] });
+      const r = await volmig(['list', '--host', host, '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([plainB]);
+    },
+  );
+
+  test('--host host@backend: a row of another backend that a loose server let through is not shown', async () => {
     const lookalike = volume({ id: '44444444-4444-4444-8444-444444444444', name: 'x', 'os-vol-host-attr:host': 'realcinder@ceph-bb#p' });
-    cinderApi().get('/volumes/detail').reply(200, { volumes: [plainA, plainB, lookalike] });
+    cinderApi().get('/volumes/detail').query({ host: 'realcinder@ceph-b' }).reply(200, { volumes: [plainB, lookalike] });
     const r = await volmig(['list', '--host', 'realcinder@ceph-b', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([plainB]);
@@ -123,7 +131,7 @@ describe('volmig list', () => {
     const copying = { ...migratingSource, migration_progress: '42', 'os-vol-mig-status-attr:name_id': null };
     const api = cinderApi();
     api.get('/volumes/detail').reply(200, { volumes: [copying] });
-    api.get('/volumes/detail').query(targetQuery).reply(200, { volumes: [] });
+    api.get('/volumes/detail').query(targetsQuery).reply(200, { volumes: [] });
     const r = await volmig(['list', '--long']);
     const [header, row] = r.stdout.split('\n');
     expect(header).toBe('ID                                    Name     Status        Size  Host                      Migration  Type      Project  Name ID  Progress');
@@ -133,7 +141,7 @@ describe('volmig list', () => {
   test('--json prints the API volume objects as an array, targets hidden', async () => {
     const api = cinderApi();
     api.get('/volumes/detail').reply(200, { volumes: [migratingSource, migrationTarget, plainA] });
-    api.get('/volumes/detail').query(targetQuery).reply(200, { volumes: [migrationTarget] });
+    api.get('/volumes/detail').query(targetsQuery).reply(200, { volumes: [migrationTarget] });
     const r = await volmig(['list', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');

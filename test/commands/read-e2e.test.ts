@@ -70,10 +70,13 @@ describe('read commands on the seeded demo data', () => {
     expect(lines.find((l) => l.includes(' demo-lvm-1-2g '))).toMatch(/ available +2 GiB +sandbox@lvm-1#lvm-1 +-$/);
   });
 
-  test('filters: --host host@backend (client-side prefix), --migration-status none, --name, --limit', async () => {
+  test('filters: --host at backend and host level (matched by the server), --migration-status none, --name, --limit', async () => {
     const onLvm1 = await listJson(['--host', 'sandbox@lvm-1']);
     expect(onLvm1.map((v) => v.name).sort()).toEqual(['demo-lvm-1-1g', 'demo-lvm-1-2g']);
     expect(await listJson(['--host', 'sandbox@lvm-1#lvm-1'])).toEqual(onLvm1);
+    // A bare host matches every backend on it, as Cinder's _filter_host does.
+    expect((await listJson(['--host', 'sandbox'])).map((v) => v.id).sort()).toEqual((await listJson()).map((v) => v.id).sort());
+    expect(await listJson(['--host', 'sandbo'])).toEqual([]);
     const never = await listJson(['--migration-status', 'none']);
     expect(never.length).toBe((await listJson()).length);
     expect((await listJson(['--name', 'demo-lvm-2-1g'])).map((v) => v.name)).toEqual(['demo-lvm-2-1g']);
@@ -138,6 +141,14 @@ describe('while a generic migration copies', () => {
 
     const migrating = await listJson(['--migration-status', 'migrating', '--all-projects']);
     expect(migrating.map((v) => v.id)).toEqual([source.id]);
+  });
+
+  test('a listing the destination is not part of (--migration-status migrating) finds it with the one migration_status~ listing', async () => {
+    const r = await volmig(['list', '--migration-status', 'migrating', '--all-projects']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(new RegExp(`^${source.id} .* sandbox@lvm-1#lvm-1 +migrating → sandbox@lvm-2#lvm-2$`));
   });
 
   test('show names the target volume, the destination host and the progress', async () => {

@@ -164,6 +164,43 @@ describe('planEvacuation', () => {
     expect(plan.totalBytes).toBe(5 * GIB);
   });
 
+  it('lists only the source backend (host filter on the server) and finds destinations in flight with one destination listing', async () => {
+    const volumes = [
+      vol('moving', { 'os-vol-mig-status-attr:migstat': 'migrating' }),
+      vol('assisted', { 'os-vol-mig-status-attr:migstat': 'starting', 'os-vol-host-attr:host': 'node@lvm1#other' }),
+      vol('still', {}),
+      vol('elsewhere', { 'os-vol-host-attr:host': 'node@lvm2#lvm2' }),
+      vol('tgt', { 'os-vol-host-attr:host': 'node@vendor#pool-b', 'os-vol-mig-status-attr:migstat': 'target:moving' }),
+    ];
+    const queries: Record<string, string>[] = [];
+    // Filters as Cinder applies them: host at backend level (host@backend and host@backend#*), migration_status~ as LIKE.
+    const client = {
+      microversion: '3.70',
+      endpoint: 'http://127.0.0.1:1/v3/admin',
+      projectId: 'admin',
+      async *listVolumes(q?: { allProjects?: boolean; filters?: Record<string, string> }) {
+        expect(q?.allProjects).toBe(true);
+        const f = q?.filters ?? {};
+        queries.push(f);
+        for (const v of volumes) {
+          const host = v['os-vol-host-attr:host'] as string;
+          const ms = (v['os-vol-mig-status-attr:migstat'] as string | null) ?? '';
+          if (f.host !== undefined && host !== f.host && !host.startsWith(`${f.host}#`)) continue;
+          if (f['migration_status~'] !== undefined && !ms.includes(f['migration_status~'])) continue;
+          yield v;
+        }
+      },
+      getPools: async () => [],
+    } as unknown as BlockStorageClient;
+    const plan = await planEvacuation({ client, journal: new Journal(io), cloud: 'c', preflight: async () => null }, request);
+    expect(queries).toEqual([{ host: 'node@lvm1' }, { 'migration_status~': 'target:' }]);
+    expect(plan.moves.map((m) => [m.volume.id, m.action, m.destination])).toEqual([
+      ['moving', 'follow', 'node@vendor#pool-b'],
+      ['assisted', 'follow', null],
+      ['still', 'migrate', 'node@vendor#pool-a'],
+    ]);
+  });
+
   it('narrows by type and project, spreads over several destinations by free capacity and refuses what would not fit', async () => {
     const volumes = [
       vol('v1', { size: 4 }),

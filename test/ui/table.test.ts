@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { Chalk } from 'chalk';
-import { StreamingJsonArray, StreamingTable, renderKeyValue, renderTable, type Column } from '../../src/ui/table.js';
+import { BatchedWriter, StreamingJsonArray, StreamingTable, renderKeyValue, renderTable, type Column } from '../../src/ui/table.js';
 
 interface Row {
   id: string;
@@ -40,10 +40,31 @@ test('StreamingTable prints nothing for no rows and fixes widths from the first 
   expect(lines).toEqual([]); // still buffering
   table.push({ id: 'bb', size: 2 });
   expect(lines).toEqual(['ID  Size  Note', 'a      1  -', 'bb     2  -']);
-  table.push({ id: 'ccc', size: 33 }); // wider than the buffered rows: its column widens from here on
-  table.push({ id: 'd', size: 4 });
-  expect(table.end()).toBe(4);
-  expect(lines.slice(3)).toEqual(['ccc    33  big', 'd       4  -']);
+  // Wider than the first rows: only its own line is pushed right, and the next padding takes it back.
+  table.push({ id: 'ccc', size: 33 });
+  table.push({ id: 'dddddddd', size: 4 });
+  table.push({ id: 'e', size: 5 });
+  expect(table.end()).toBe(5);
+  expect(lines.slice(3)).toEqual(['ccc   33  big', 'dddddddd  4  -', 'e      5  -']);
+});
+
+test('StreamingTable buffers a whole Cinder page (1000 rows) by default before fixing the widths', () => {
+  const lines: string[] = [];
+  const table = new StreamingTable(columns, (l) => lines.push(l));
+  for (let i = 0; i < 999; i++) table.push({ id: 'a', size: 1 });
+  expect(lines).toEqual([]);
+  table.push({ id: 'a-wide-one', size: 1 });
+  expect(lines[0]).toBe('ID          Size  Note');
+  expect(lines).toHaveLength(1001);
+});
+
+test('a table of one page is the same streamed or rendered at once', () => {
+  const rows = Array.from({ length: 50 }, (_, i) => ({ id: 'x'.repeat(i % 7), size: i * 37 }));
+  const lines: string[] = [];
+  const table = new StreamingTable(columns, (l) => lines.push(l));
+  rows.forEach((r) => table.push(r));
+  table.end();
+  expect(lines).toEqual(renderTable(columns, rows));
 });
 
 test('StreamingJsonArray is byte-identical to JSON.stringify(array, null, 2)', () => {
@@ -63,4 +84,20 @@ test('renderKeyValue aligns values and indents continuation lines', () => {
     '              two',
     'empty:',
   ]);
+});
+
+test('BatchedWriter: lines of one turn leave in one write, at the next turn or when maxBytes is reached', async () => {
+  const writes: string[] = [];
+  const batch = new BatchedWriter((t) => writes.push(t), 10);
+  batch.line('a');
+  batch.line('b\n');
+  expect(writes).toEqual([]);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(writes).toEqual(['a\nb\n']);
+  batch.text('0123456789ab');
+  expect(writes).toEqual(['a\nb\n', '0123456789ab']);
+  batch.line('tail');
+  batch.flush();
+  batch.flush();
+  expect(writes).toEqual(['a\nb\n', '0123456789ab', 'tail\n']);
 });

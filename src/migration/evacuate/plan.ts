@@ -1,8 +1,8 @@
 import type { BlockStorageClient } from '../../api/block-storage.js';
-import { isInFlight, migrationSourceId, normalizedMigrationStatus, volumeHost, type Pool, type Service, type Snapshot, type Volume, type VolumeType } from '../../model/cinder.js';
+import { isInFlight, normalizedMigrationStatus, volumeHost, type Pool, type Service, type Snapshot, type Volume, type VolumeType } from '../../model/cinder.js';
 import { GIB } from '../../model/duration.js';
 import type { Journal, JournalEntry } from '../journal.js';
-import { hostMatches } from '../list.js';
+import { hostMatches, MigrationTargetResolver } from '../list.js';
 import { closestNames, effectiveFree, preflightMigration, type PreflightReads } from '../preflight.js';
 import type { AlreadyMoved, EvacuationPlan, EvacuationRequest, MovePreflight, PlannedMove, PlanRefusal } from './types.js';
 
@@ -107,19 +107,23 @@ export function preflightFor(client: BlockStorageClient): MovePreflight {
 export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest): Promise<EvacuationPlan> {
   const { client } = deps;
   const onSource: Volume[] = [];
-  const targetHostBySource = new Map<string, string | null>();
-  for await (const volume of client.listVolumes({ allProjects: true })) {
-    const sourceId = migrationSourceId(volume);
-    if (sourceId !== undefined) {
-      targetHostBySource.set(sourceId, volumeHost(volume));
-      continue;
-    }
+  // Only the source's pages (Cinder matches host@backend against its pools); destinations of migrations already
+  // in flight come from one destination listing, asked for only when the source has such a migration.
+  const targets = new MigrationTargetResolver(client, { allProjects: true });
+  const inFlightTargetHost = new Map<string, string | null>();
+  for await (const volume of client.listVolumes({ allProjects: true, filters: { host: request.from } })) {
+    if (targets.note(volume)) continue;
     if (!hostMatches(volume, request.from)) continue;
     if (request.project !== undefined && projectOf(volume) !== request.project) continue;
     if (request.volumeType !== undefined && volume.volume_type !== request.volumeType && volume.volume_type_id !== request.volumeType) {
       continue;
     }
     onSource.push(volume);
+  }
+  for (const volume of onSource) {
+    if (!isInFlight(volume)) continue;
+    const target = await targets.targetOf(volume);
+    inFlightTargetHost.set(volume.id, target ? volumeHost(target) : null);
   }
 
   const journal = await deps.journal.read();
@@ -137,7 +141,7 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
 
   for (const volume of onSource) {
     if (isInFlight(volume)) {
-      const targetHost = targetHostBySource.get(volume.id) ?? null;
+      const targetHost = inFlightTargetHost.get(volume.id) ?? null;
       // When an earlier run of volmig sent it, the journal says when: its durations are then the migration's own.
       const last = lastByVolume.get(volume.id);
       const requestedAt = last?.outcome === 'requested' && last.cloud === deps.cloud ? Date.parse(last.time) : NaN;

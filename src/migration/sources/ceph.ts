@@ -435,7 +435,10 @@ export function createCephProbe(options: CephProbeOptions = {}): ProgressProbe {
     }
   };
 
-  return { source: 'ceph', sample };
+  // A generic copy onto an RBD pool is read from the temporary destination's image: its id is needed.
+  const needsTarget = (subject: Pick<ProbeSubject, 'sourceHost' | 'destinationHost'>, pools: readonly Pool[]): boolean =>
+    rbdLocationOf(findPool(pools, subject.destinationHost)) !== null || rbdLocationOf(findPool(pools, subject.sourceHost)) !== null;
+  return { source: 'ceph', sample, needsTarget };
 }
 
 function unobservable(why: string): Plan {

@@ -55,4 +55,9 @@ export interface ProbeContext {
 export interface ProgressProbe {
   readonly source: Exclude<ProgressSourceName, 'server' | 'none'>;
   sample(subjects: readonly ProbeSubject[], ctx: ProbeContext): Promise<Map<string, ProbeAnswer>>;
+  /**
+   * Whether this probe would need the temporary destination volume's id (`targetVolumeId`) to read a migration between
+   * these pools: the watch looks it up (one listing) only then. No I/O; absent means never.
+   */
+  needsTarget?(subject: Pick<ProbeSubject, 'sourceHost' | 'destinationHost'>, pools: readonly Pool[]): boolean;
 }

@@ -21,6 +21,13 @@ export class ProgressSources {
     return this.probes.length === 0;
   }
 
+  /** Some probe needs the temporary destination's id to read a migration between these pools. */
+  async needsTarget(subject: Pick<ProbeSubject, 'sourceHost' | 'destinationHost'>): Promise<boolean> {
+    if (!this.probes.some((p) => p.needsTarget)) return false;
+    const pools = await this.poolList();
+    return this.probes.some((p) => p.needsTarget?.(subject, pools) ?? false);
+  }
+
   /** One reading per subject that some probe could observe; `notice` hears a failing probe once. */
   async read(subjects: readonly ProbeSubject[], signal: AbortSignal, notice: (message: string) => void = () => {}): Promise<Map<string, ExternalReading>> {
     const readings = new Map<string, ExternalReading>();
