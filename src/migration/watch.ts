@@ -163,7 +163,7 @@ export async function watchVolumes(targets: WatchTarget[], opts: WatchOptions): 
         sources !== undefined && !sources.empty && (await sources.needsTarget({ sourceHost: w.tracker.snapshot?.sourceHost ?? null, destinationHost: w.target.destination ?? w.tracker.snapshot?.destination ?? null }));
       const wanted: Followed[] = [];
       for (const w of active()) {
-        const forProbe = w.targetVolumeId === null && w.targetLookups < 4 && (await probing(w));
+        const forProbe = w.targetVolumeId === null && w.targetLookups < 10 && (await probing(w));
         if (forProbe || (!destinationsLooked && !w.target.destination)) wanted.push(w);
       }
       destinationsLooked = true;
