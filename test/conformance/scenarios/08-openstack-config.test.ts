@@ -136,7 +136,8 @@ function cases(k: string): Case[] {
     {
       name: '8. ./clouds.json',
       env: { OS_CLOUD: 'c1' },
-      files: { 'clouds.json': JSON.stringify({ clouds: { c1: { auth: { auth_url: k, username: 'json', password: 'p', project_id: 12345678901234567890, user_domain_id: 'd' } } } }) },
+      // written as text: a JavaScript number would lose the 20-digit id's last digits before either client saw it
+      files: { 'clouds.json': `{"clouds": {"c1": {"auth": {"auth_url": "${k}", "username": "json", "password": "p", "project_id": 12345678901234567890, "user_domain_id": "d"}}}}` },
     },
     { name: '8. OS_CLIENT_CONFIG_FILE naming a missing file', env: { OS_CLOUD: 'c1', OS_CLIENT_CONFIG_FILE: '/nonexistent/clouds.yaml' }, files: { [HOME_CLOUDS]: CLOUDS(k, dom) } },
     {
