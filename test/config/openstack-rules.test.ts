@@ -366,6 +366,19 @@ describe('5. the auth.domain_id / domain_name shorthand, default_domain_id and O
     ]);
   });
 
+  it('the flags: --os-identity-api-version 3 --os-default-domain, and --os-domain-name', async () => {
+    const a = keystone();
+    blockStorage(PUBLIC_ONE);
+    expect((await pools(OPENRC, ['--os-identity-api-version', '3', '--os-default-domain', 'dom3'])).code).toBe(0);
+    expect(a).toEqual([passwordBody({ name: 'admin', domain: { id: 'dom3' }, password: 'pw-s3cret' }, { project: { name: 'admin', domain: { id: 'dom3' } } })]);
+    const b = keystone();
+    blockStorage(PUBLIC_ONE);
+    expect((await pools({ ...OPENRC, OS_DOMAIN_NAME: 'env-dn' }, ['--os-domain-name', 'flag-dn'])).code).toBe(0);
+    expect(b).toEqual([
+      passwordBody({ name: 'admin', domain: { name: 'flag-dn' }, password: 'pw-s3cret' }, { project: { name: 'admin', domain: { name: 'flag-dn' } } }),
+    ]);
+  });
+
   it('auth.default_domain is no keystoneauth option: exit 2 naming it (openstack fails on it too)', async () => {
     await homeClouds(DOMAINLESS('      default_domain: dd'));
     const r = await pools({ OS_CLOUD: 'c1' });
