@@ -4,6 +4,10 @@ import type { CatalogService } from './catalog.js';
 import { parseCinderFault } from './errors.js';
 import { header, type HttpTransport } from './http.js';
 
+// The request bodies are keystoneauth 5.0's (identity/v3/password.py, application_credential.py, token.py): the user
+// by id, else by name with its domain (id before name); the project by id, else by name with its domain. Which
+// values go in is decided in src/config/cloud.ts, as the openstack CLI decides it.
+
 /** What an authentication produced: the token to send, and what Keystone said about its scope. */
 export interface AuthResult {
   token: string;
@@ -134,14 +138,14 @@ function domainRef(id: string | undefined, name: string | undefined): Record<str
 
 function userRef(a: CloudConfig['auth']): Record<string, unknown> {
   if (a.userId) return { id: a.userId };
-  const domain = domainRef(a.userDomainId ?? a.domainId, a.userDomainName ?? a.domainName);
+  const domain = domainRef(a.userDomainId, a.userDomainName);
   return domain ? { name: a.username, domain } : { name: a.username };
 }
 
 function projectScope(a: CloudConfig['auth']): Record<string, unknown> | undefined {
   if (a.projectId) return { project: { id: a.projectId } };
   if (a.projectName) {
-    const domain = domainRef(a.projectDomainId ?? a.domainId, a.projectDomainName ?? a.domainName);
+    const domain = domainRef(a.projectDomainId, a.projectDomainName);
     return { project: domain ? { name: a.projectName, domain } : { name: a.projectName } };
   }
   return undefined;

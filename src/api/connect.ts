@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Dispatcher } from 'undici';
-import { UsageError } from '../errors.js';
+import { UnavailableError, UsageError } from '../errors.js';
 import type { CloudConfig } from '../config/cloud.js';
 import { nowFor, sleepFor, type Io } from '../io.js';
 import { AuthSession, KeystoneAuth, NoAuth, StaticToken, type Authenticator } from './auth.js';
@@ -38,8 +38,23 @@ export async function connect(cloud: CloudConfig, io: Io, options: ConnectOption
     userAgent: USER_AGENT,
     signal: options.signal,
   });
-  options.debug?.(`configuration: ${cloud.description}; auth ${cloud.authType}; interface ${cloud.interface}${cloud.regionName ? `; region ${cloud.regionName}` : ''}`);
+  options.debug?.(`configuration: ${cloud.description}; auth ${cloud.authPlugin}; interface ${cloud.interface}${cloud.regionName ? `; region ${cloud.regionName}` : ''}`);
+  for (const note of cloud.notes) options.debug?.(`configuration: ${note}`);
+  try {
+    return await connectWith(cloud, transport, options);
+  } catch (err) {
+    // The openstack CLI ignores OS_INSECURE; someone who set it and now sees a certificate error should know why.
+    if (err instanceof UnavailableError && err.message.includes('TLS error') && cloud.notes.some((n) => n.startsWith('OS_INSECURE'))) {
+      throw new UnavailableError(err.message, {
+        hint: `${err.hint ?? ''} OS_INSECURE is ignored, as by the openstack CLI: use --insecure, or insecure: true in clouds.yaml.`.trim(),
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
 
+async function connectWith(cloud: CloudConfig, transport: HttpTransport, options: ConnectOptions = {}): Promise<BlockStorageClient> {
   const session = new AuthSession(authenticatorFor(cloud, transport));
   let resolved: ResolvedEndpoint;
   if (cloud.authType === 'noauth' || (cloud.authType === 'token' && cloud.endpointOverride && !cloud.auth.authUrl)) {

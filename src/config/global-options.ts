@@ -17,6 +17,10 @@ export interface GlobalOptions {
   osUsername?: string;
   osUserDomainId?: string;
   osUserDomainName?: string;
+  osDomainId?: string;
+  osDomainName?: string;
+  osDefaultDomain?: string;
+  osIdentityApiVersion?: string;
   osPassword?: string;
   osToken?: string;
   osApplicationCredentialId?: string;
@@ -48,6 +52,10 @@ export function addGlobalOptions(program: Command): void {
     .option('--os-username <name>', 'user name (env: OS_USERNAME)')
     .option('--os-user-domain-id <id>', 'user domain id (env: OS_USER_DOMAIN_ID)')
     .option('--os-user-domain-name <name>', 'user domain name (env: OS_USER_DOMAIN_NAME)')
+    .option('--os-domain-id <id>', 'domain id of both the user and the project, when they name none (env: OS_DOMAIN_ID)')
+    .option('--os-domain-name <name>', 'domain name of both the user and the project, when they name none (env: OS_DOMAIN_NAME)')
+    .option('--os-default-domain <id>', 'domain id used with identity API 3 when none is named (env: OS_DEFAULT_DOMAIN; default: default)')
+    .option('--os-identity-api-version <version>', '3 applies the default domain, as the openstack CLI (env: OS_IDENTITY_API_VERSION)')
     .option('--os-password <password>', 'password (env: OS_PASSWORD; prefer clouds.yaml/secure.yaml)')
     .option('--os-token <token>', 'pre-issued token (env: OS_TOKEN)')
     .option('--os-application-credential-id <id>', 'application credential id (env: OS_APPLICATION_CREDENTIAL_ID)')

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
 import { UnavailableError, UsageError } from '../../src/errors.js';
 import { testIo, versionsDocument } from '../helpers/nock.js';
+import { resolveCloudConfig } from '../../src/config/cloud.js';
 import { cloudFromEnv } from './fixtures.js';
 
 // A real TLS server on loopback (port 0): connect() builds its own undici Agent for a CA bundle, --insecure or a
@@ -69,5 +72,49 @@ describe('TLS', () => {
     const err = await connect(await cloudFromEnv(io), io, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/^cannot read the CA bundle \/nonexistent\/ca.pem/);
+  });
+});
+
+describe('TLS settings as the openstack CLI reads them (issue 15, case 7)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'volmig-tls-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function connectCloud(extra: string, env: Record<string, string> = {}) {
+    writeFileSync(
+      join(dir, 'clouds.yaml'),
+      `clouds:\n  t:\n    auth_type: noauth\n    auth: {project_id: admin, user_id: admin}\n    block_storage_endpoint_override: ${base}/v3\n${extra}\n`,
+    );
+    const io = testIo({ env: { OS_CLOUD: 't', ...env }, cwd: dir });
+    const cloud = { ...(await resolveCloudConfig({}, io, {})), connectTimeoutMs: 5000 };
+    return connect(cloud, io, {});
+  }
+
+  it('OS_INSECURE=true does not turn verification off (the openstack CLI ignores it): exit 6, and the hint says why', async () => {
+    const io = testIo({ env: env({ OS_INSECURE: 'true' }) });
+    const cloud = { ...(await cloudFromEnv(io)), connectTimeoutMs: 5000 };
+    const err = (await connect(cloud, io, {}).catch((e: unknown) => e)) as UnavailableError;
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.exitCode).toBe(6);
+    expect(err.message).toMatch(/TLS error/);
+    expect(err.hint).toBe(
+      'Give the CA bundle with --os-cacert (OS_CACERT, clouds.yaml cacert), or --insecure to skip verification. ' +
+        'OS_INSECURE is ignored, as by the openstack CLI: use --insecure, or insecure: true in clouds.yaml.',
+    );
+  });
+
+  it.each([['    insecure: true'], ['    verify: false'], [`    verify: ${certFile}`], [`    cacert: ${certFile}`]])('%s connects', async (extra) => {
+    const client = await connectCloud(extra);
+    expect((await client.listServices())[0]!.host).toBe('tls@b');
+  });
+
+  it("insecure: 'yes' (text, not the YAML boolean) keeps verifying, as openstacksdk's get_boolean", async () => {
+    const err = await connectCloud("    insecure: 'yes'").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as Error).message).toMatch(/TLS error/);
   });
 });

@@ -70,21 +70,21 @@ clouds:
     verify: no
 `;
 
-describe('precedence: flags > OS_* env > clouds.yaml > volmig settings', () => {
+describe('precedence: flags > OS_* env > clouds.yaml > volmig settings (but the cloud’s project and domains beat OS_*)', () => {
   it('each field comes from the highest source that sets it', async () => {
     await write(join(home, '.config/openstack/clouds.yaml'), PROD);
     const cloud = await resolve(
-      { OS_CLOUD: 'prod', OS_USERNAME: 'env-user', OS_REGION_NAME: 'EnvRegion', OS_PASSWORD: 'env-password' },
+      { OS_CLOUD: 'prod', OS_USERNAME: 'env-user', OS_INTERFACE: 'admin', OS_PASSWORD: 'env-password', OS_PROJECT_NAME: 'env-project' },
       { osUsername: 'flag-user', httpTimeout: '12' },
       { http_timeout: 99, connect_timeout: 3 },
     );
     expect(cloud.authType).toBe('password');
     expect(cloud.auth.username).toBe('flag-user');
     expect(cloud.auth.password).toBe('env-password');
-    expect(cloud.regionName).toBe('EnvRegion');
+    expect(cloud.interface).toBe('admin');
+    expect(cloud.regionName).toBe('YamlRegion');
     expect(cloud.auth.authUrl).toBe('http://keystone.yaml:5000/v3');
     expect(cloud.auth.projectName).toBe('yaml-project');
-    expect(cloud.interface).toBe('internal');
     expect(cloud.httpTimeoutMs).toBe(12_000);
     expect(cloud.connectTimeoutMs).toBe(3_000);
     expect(cloud.description).toBe(`cloud 'prod' from ${join(home, '.config/openstack/clouds.yaml')}`);
@@ -113,11 +113,12 @@ describe('precedence: flags > OS_* env > clouds.yaml > volmig settings', () => {
 });
 
 describe('clouds.yaml', () => {
-  it('an entry without auth_type is password; unused keys (has_image, volume_api_version, ...) are ignored', async () => {
+  it('an entry without auth_type is password; volume_api_version is read; keys for other services (has_image) are ignored', async () => {
     await write(join(cwd, 'clouds.yaml'), PROD);
     const cloud = await resolve({ OS_CLOUD: 'prod' });
     expect(cloud.authType).toBe('password');
-    expect(cloud.volumeApiVersion).toBeUndefined();
+    expect(cloud.volumeApiVersion).toBe('3');
+    expect(cloud.interface).toBe('internal');
   });
 
   it('noauth entry with block_storage_endpoint_override; YAML 1.1 `verify: no` means insecure', async () => {
@@ -164,7 +165,7 @@ describe('clouds.yaml', () => {
     const err = await resolve({}, { osCloud: 'prod' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe(
-      `cloud 'prod' (--os-cloud) was asked for, but no clouds.yaml was found (looked in ${join(cwd, 'clouds.yaml')}, ${join(home, '.config/openstack/clouds.yaml')}, /etc/openstack/clouds.yaml)`,
+      `cloud 'prod' (--os-cloud) was asked for, but no clouds.yaml was found (looked for clouds.yaml, clouds.yml or clouds.json in ${cwd}, ${join(home, '.config/openstack')}, /etc/xdg/openstack, /etc/openstack)`,
     );
   });
 
@@ -189,21 +190,22 @@ describe('environment only', () => {
     });
   });
 
-  it('auth type is inferred from what is given: token, application credential, else password', async () => {
+  it('without an auth type: password whenever a password is given, else a token, else an application credential', async () => {
     expect((await resolve({ OS_AUTH_URL: 'http://k/v3', OS_TOKEN: 't' })).authType).toBe('token');
+    expect((await resolve({ OS_AUTH_URL: 'http://k/v3', OS_TOKEN: 't', OS_USERNAME: 'u', OS_PASSWORD: 'p', OS_PROJECT_ID: 'x' })).authType).toBe('password');
     expect((await resolve({ OS_AUTH_URL: 'http://k/v3', OS_APPLICATION_CREDENTIAL_ID: 'i', OS_APPLICATION_CREDENTIAL_SECRET: 's' })).authType).toBe(
       'v3applicationcredential',
     );
     expect((await resolve({ OS_AUTH_URL: 'http://k/v3', OS_USERNAME: 'u', OS_PASSWORD: 'p', OS_PROJECT_ID: 'x' })).authType).toBe('password');
   });
 
-  it('--insecure, OS_CACERT, OS_INTERFACE=internalURL and an empty variable counting as unset', async () => {
-    const cloud = await resolve(
-      { OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: 'http://h/v3', OS_PROJECT_ID: 'p', OS_CACERT: '/ca.pem', OS_INTERFACE: 'internalURL', OS_REGION_NAME: '' },
-      { insecure: true },
-    );
-    expect(cloud).toMatchObject({ insecure: true, cacert: '/ca.pem', interface: 'internal' });
+  it('OS_CACERT, OS_INTERFACE=internalURL and an empty variable counting as unset; --insecure drops the CA bundle', async () => {
+    const env = { OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: 'http://h/v3', OS_PROJECT_ID: 'p', OS_CACERT: '/ca.pem', OS_INTERFACE: 'internalURL', OS_REGION_NAME: '' };
+    const cloud = await resolve(env);
+    expect(cloud).toMatchObject({ insecure: false, cacert: '/ca.pem', interface: 'internal' });
     expect(cloud.regionName).toBeUndefined();
+    const insecure = await resolve(env, { insecure: true });
+    expect(insecure).toMatchObject({ insecure: true, cacert: undefined });
   });
 
   it('missing pieces are named in one usage error', async () => {
@@ -246,5 +248,130 @@ describe('nothing configured', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`Error: ${NOTHING_CONFIGURED_MESSAGE}`);
+  });
+});
+
+const noauthCloud = (project: string, name = 'c') =>
+  `clouds:\n  ${name}:\n    auth_type: noauth\n    auth: {project_id: ${project}}\n    block_storage_endpoint_override: http://h/v3\n`;
+
+describe('8. search paths, as openstacksdk’s', () => {
+  it('$XDG_CONFIG_HOME/openstack before ~/.config/openstack; the site dirs of $XDG_CONFIG_DIRS before /etc/openstack', async () => {
+    const xdg = join(root, 'xdg');
+    await write(join(home, '.config/openstack/clouds.yaml'), noauthCloud('from-home'));
+    expect((await resolve({ OS_CLOUD: 'c' })).auth.projectId).toBe('from-home');
+    await write(join(xdg, 'openstack/clouds.yaml'), noauthCloud('from-xdg'));
+    expect((await resolve({ OS_CLOUD: 'c', XDG_CONFIG_HOME: xdg })).auth.projectId).toBe('from-xdg');
+    // with XDG_CONFIG_HOME elsewhere, ~/.config/openstack is still searched (openstacksdk lists both)
+    expect((await resolve({ OS_CLOUD: 'c', XDG_CONFIG_HOME: join(root, 'empty') })).auth.projectId).toBe('from-home');
+
+    const site = join(root, 'site');
+    await write(join(site, 'openstack/clouds.yaml'), noauthCloud('from-site'));
+    expect((await resolve({ OS_CLOUD: 'c', HOME: join(root, 'nohome'), XDG_CONFIG_DIRS: `${site}/` })).auth.projectId).toBe('from-site');
+  });
+
+  it('in each directory clouds.yaml, then clouds.yml, then clouds.json; the current directory first', async () => {
+    await write(join(home, '.config/openstack/clouds.yaml'), noauthCloud('from-home'));
+    await write(join(cwd, 'clouds.json'), JSON.stringify({ clouds: { c: { auth_type: 'noauth', auth: { project_id: 'from-json' }, block_storage_endpoint_override: 'http://h/v3' } } }));
+    expect((await resolve({ OS_CLOUD: 'c' })).auth.projectId).toBe('from-json');
+    await write(join(cwd, 'clouds.yml'), noauthCloud('from-yml'));
+    expect((await resolve({ OS_CLOUD: 'c' })).auth.projectId).toBe('from-yml');
+    await write(join(cwd, 'clouds.yaml'), noauthCloud('from-yaml'));
+    expect((await resolve({ OS_CLOUD: 'c' })).description).toBe(`cloud 'c' from ${join(cwd, 'clouds.yaml')}`);
+  });
+
+  it('OS_CLIENT_CONFIG_FILE first; one that names a missing file is passed over, as openstacksdk does', async () => {
+    await write(join(home, '.config/openstack/clouds.yaml'), noauthCloud('from-home'));
+    const json = await write(join(root, 'elsewhere.json'), JSON.stringify({ clouds: { c: { auth_type: 'noauth', auth: { project_id: 'from-env-json' }, block_storage_endpoint_override: 'http://h/v3' } } }));
+    expect((await resolve({ OS_CLOUD: 'c', OS_CLIENT_CONFIG_FILE: json })).auth.projectId).toBe('from-env-json');
+    expect((await resolve({ OS_CLOUD: 'c', OS_CLIENT_CONFIG_FILE: join(root, 'missing.yaml') })).auth.projectId).toBe('from-home');
+  });
+
+  it('a clouds.yaml that cannot be read (here a directory) is passed over', async () => {
+    await mkdir(join(cwd, 'clouds.yaml'), { recursive: true });
+    await write(join(home, '.config/openstack/clouds.yaml'), noauthCloud('from-home'));
+    expect((await resolve({ OS_CLOUD: 'c' })).auth.projectId).toBe('from-home');
+  });
+
+  it('secure.yaml is searched on its own: ./secure.yaml beats the one beside ~/.config/openstack/clouds.yaml', async () => {
+    const clouds = await write(
+      join(home, '.config/openstack/clouds.yaml'),
+      'clouds:\n  prod:\n    auth:\n      auth_url: http://k:5000/v3\n      username: u\n      password: from-clouds-yaml\n      project_id: p\n',
+    );
+    await write(join(home, '.config/openstack/secure.yaml'), 'clouds:\n  prod:\n    auth:\n      password: from-home-secure\n');
+    expect((await resolve({ OS_CLOUD: 'prod' })).auth.password).toBe('from-home-secure');
+    const local = await write(join(cwd, 'secure.yml'), 'clouds:\n  prod:\n    auth:\n      password: from-cwd-secure\n');
+    const cloud = await resolve({ OS_CLOUD: 'prod' });
+    expect(cloud.auth.password).toBe('from-cwd-secure');
+    expect(cloud.description).toBe(`cloud 'prod' from ${clouds} (+ ${local})`);
+    const explicit = await write(join(root, 'my-secure.json'), JSON.stringify({ clouds: { prod: { auth: { password: 'from-env-secure' } } } }));
+    expect((await resolve({ OS_CLOUD: 'prod', OS_CLIENT_SECURE_FILE: explicit })).auth.password).toBe('from-env-secure');
+  });
+
+  it('a cloud defined only in secure.yaml is found (openstacksdk merges the whole files)', async () => {
+    await write(join(home, '.config/openstack/clouds.yaml'), noauthCloud('x', 'other'));
+    await write(join(home, '.config/openstack/secure.yaml'), noauthCloud('from-secure', 'hidden'));
+    expect((await resolve({ OS_CLOUD: 'hidden' })).auth.projectId).toBe('from-secure');
+  });
+});
+
+describe('7. TLS as openstacksdk’s get_requests_verify_args', () => {
+  const tlsCloud = (extra: string) => `clouds:\n  t:\n    auth_type: noauth\n    auth: {project_id: p}\n    block_storage_endpoint_override: https://h/v3\n${extra}\n`;
+  it.each([
+    ['    insecure: true', true, undefined],
+    ["    insecure: 'true'", true, undefined],
+    ['    insecure: yes', true, undefined],
+    ["    insecure: 'yes'", false, undefined], // get_boolean: only the text "true" is true
+    ['    verify: false', true, undefined],
+    ['    verify: no', true, undefined],
+    ['    verify: /etc/ssl/ca.pem', false, '/etc/ssl/ca.pem'],
+    ['    cacert: /etc/ssl/ca.pem', false, '/etc/ssl/ca.pem'],
+    ['    verify: /other.pem\n    cacert: /etc/ssl/ca.pem', false, '/etc/ssl/ca.pem'],
+    ['    verify: false\n    cacert: /etc/ssl/ca.pem', true, undefined],
+    ['    insecure: true\n    verify: true\n    cacert: /etc/ssl/ca.pem', true, undefined],
+    ['    cacert: ~/ca.pem', false, 'HOME/ca.pem'],
+  ])('%s → insecure %s, CA bundle %s', async (extra, insecure, cacert) => {
+    await write(join(cwd, 'clouds.yaml'), tlsCloud(extra));
+    const cloud = await resolve({ OS_CLOUD: 't' });
+    expect(cloud.insecure).toBe(insecure);
+    expect(cloud.cacert).toBe(cacert?.replace('HOME', home));
+  });
+
+  it('OS_INSECURE=true is ignored (openstack keeps verifying), with a --debug note; OS_CACERT beats the cloud’s cacert', async () => {
+    await write(join(cwd, 'clouds.yaml'), tlsCloud('    cacert: /etc/ssl/ca.pem'));
+    const cloud = await resolve({ OS_CLOUD: 't', OS_INSECURE: 'true', OS_CACERT: '/env/ca.pem' });
+    expect(cloud.insecure).toBe(false);
+    expect(cloud.cacert).toBe('/env/ca.pem');
+    expect(cloud.notes).toEqual(['OS_INSECURE is ignored, as by the openstack CLI (use --insecure, or insecure: true / verify: false in clouds.yaml)']);
+    const flag = await resolve({ OS_CLOUD: 't' }, { insecure: true });
+    expect(flag.insecure).toBe(true);
+  });
+});
+
+describe('regions and YAML values (resolution)', () => {
+  it('a region list entry with keys other than name/values is refused, naming the file', async () => {
+    const file = await write(join(cwd, 'clouds.yaml'), `${noauthCloud('p')}    regions:\n      - name: R1\n        interface: internal\n`);
+    await expect(resolve({ OS_CLOUD: 'c' })).rejects.toThrow(`invalid entry in the regions of cloud 'c' in ${file}`);
+  });
+
+  it('region_name given by the cloud alone is used; the environment may only pick one of its regions', async () => {
+    await write(join(cwd, 'clouds.yaml'), `${noauthCloud('p')}    region_name: R1\n`);
+    expect((await resolve({ OS_CLOUD: 'c' })).regionName).toBe('R1');
+    await expect(resolve({ OS_CLOUD: 'c', OS_REGION_NAME: 'R2' })).rejects.toThrow(
+      "region 'R2' (OS_REGION_NAME) is not a region of cloud 'c': its regions are R1 (region names are case sensitive)",
+    );
+    // without a cloud there is no list to check against
+    expect((await resolve({ OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: 'http://h/v3', OS_PROJECT_ID: 'p', OS_REGION_NAME: 'R2' })).regionName).toBe('R2');
+  });
+
+  it('a text value that YAML reads as true or as a date is refused, naming the key', async () => {
+    await write(join(cwd, 'clouds.yaml'), 'clouds:\n  c:\n    auth:\n      auth_url: http://k/v3\n      username: yes\n      password: p\n      project_id: x\n');
+    await expect(resolve({ OS_CLOUD: 'c' })).rejects.toThrow("auth.username of cloud 'c' is the YAML boolean True, not text: quote it in clouds.yaml");
+  });
+
+  it('an unquoted volume_api_version: 3.60 is the float 3.6, with a --debug note', async () => {
+    await write(join(cwd, 'clouds.yaml'), `${noauthCloud('p')}    volume_api_version: 3.60\n`);
+    const cloud = await resolve({ OS_CLOUD: 'c' });
+    expect(cloud.volumeApiVersion).toBe('3.6');
+    expect(cloud.notes).toEqual(["volume_api_version of cloud 'c' is the YAML float 3.6 (quote it to keep trailing zeros)"]);
   });
 });

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Catalog and identities for the Keystone target, then $KS/clouds.yaml:
 #   * services block-storage (name cinder) + volumev3 (name cinderv3), each with public/internal/admin
-#     endpoints http://127.0.0.1:8776/v3/%(project_id)s in RegionOne
+#     endpoints http://127.0.0.1:8776/v3/%(project_id)s in RegionOne; the same in RegionB at 127.0.0.1:18776
+#     (served only by 07-keystone-config.test.ts) and in RegionC at the closed port 9
 #   * project service + user cinder (admin + service) for cinder-api's keystonemiddleware
 #   * project demo + user demo with role member (the non-admin user of the scenarios)
 #   * application credential admin-appcred of admin (id/secret in $KS/appcred-admin.json, mode 600)
@@ -14,7 +15,7 @@ T0=$(now_s)
 . $KS/secrets.env
 KS_DIR=$KS ADMIN_PW="$ADMIN_PW" CINDER_PW="$CINDER_PW" DEMO_PW="$DEMO_PW" $PY "$HERE/lib/ks_resources.py" > $KS/log/resources.json \
   || { diagnose keystone-uwsgi "creating the catalog/users/app credential failed" $KS/log/keystone.log; exit 1; }
-jq -c '{projects, application_credential: .application_credential.name}' $KS/log/resources.json
+jq -c '{projects, regions, application_credential: .application_credential.name}' $KS/log/resources.json
 AC_ID=$(jq -r .id $KS/appcred-admin.json); AC_SECRET=$(jq -r .secret $KS/appcred-admin.json)
 # The clouds the scenarios use; README "Keystone" shows the same entries with the secrets replaced.
 # has_image: false is for the openstack CLI (OSC 6.0 `volume create` builds the image client even without

@@ -11,15 +11,23 @@ export interface KeystoneProxy {
   url: string;
   /** every token issued through the proxy, oldest first */
   readonly tokens: string[];
-  /** one entry per POST /v3/auth/tokens: status and the auth methods asked for */
-  readonly authRequests: { status: number; methods: string[] }[];
+  /** one entry per POST /v3/auth/tokens: status, the auth methods asked for, and who and what scope (no secrets) */
+  readonly authRequests: AuthRequest[];
   close(): Promise<void>;
+}
+
+export interface AuthRequest {
+  status: number;
+  methods: string[];
+  /** identity.password.user or identity.application_credential without password / secret */
+  user?: Record<string, unknown>;
+  scope?: Record<string, unknown>;
 }
 
 export async function startKeystoneProxy(upstream: string): Promise<KeystoneProxy> {
   const up = new URL(upstream);
   const tokens: string[] = [];
-  const authRequests: { status: number; methods: string[] }[] = [];
+  const authRequests: AuthRequest[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -31,10 +39,19 @@ export async function startKeystoneProxy(upstream: string): Promise<KeystoneProx
         (upRes) => {
           if (req.method === 'POST' && /\/auth\/tokens\/?$/.test(req.url ?? '')) {
             let methods: string[] = [];
+            let user: Record<string, unknown> | undefined;
+            let scope: Record<string, unknown> | undefined;
             try {
-              methods = JSON.parse(body.toString('utf8')).auth.identity.methods;
+              const auth = JSON.parse(body.toString('utf8')).auth;
+              methods = auth.identity.methods;
+              scope = auth.scope;
+              const who = auth.identity.password?.user ?? auth.identity.application_credential;
+              if (who) {
+                const { password: _p, secret: _s, ...rest } = who;
+                user = rest;
+              }
             } catch {}
-            authRequests.push({ status: upRes.statusCode ?? 0, methods });
+            authRequests.push({ status: upRes.statusCode ?? 0, methods, user, scope });
             const t = upRes.headers['x-subject-token'];
             if (typeof t === 'string' && t) tokens.push(t);
           }
