@@ -3,21 +3,22 @@ import { mkdtemp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SandboxApi } from './api.js';
 import { Storage } from './backends.js';
 import { MigrationEngine } from './engine.js';
-import { createApiServer } from './http.js';
+import { createApiServer, MAX_MINOR } from './http.js';
 import { DEFAULT_LAYOUT, type SandboxLayout } from './layout.js';
 import { SandboxLog } from './log.js';
 import { MiB } from './movers.js';
 import { createNotifier, type Notifier } from './notifications.js';
+import { Provisioning } from './provisioning.js';
+import { createRouter } from './routes/router.js';
 import { seedDemo } from './seed.js';
 import { apiTimestamp, StateStore, type SandboxState } from './state.js';
 import { stableUuid } from './views.js';
 
 export { DEFAULT_LAYOUT } from './layout.js';
 export type { SandboxLayout, BackendConfig, VolumeTypeConfig } from './layout.js';
-export { INDETERMINATE_PROGRESS } from './engine.js';
+export { INDETERMINATE_PROGRESS } from './migration-progress.js';
 
 export interface SandboxOptions {
   /** Address to bind; loopback unless told otherwise. */
@@ -194,11 +195,13 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
   syncServices(store, layout);
   const storage = new Storage(layout, dataDir, options.gibBytes ?? 1024 * MiB);
   const notifier: Notifier = await createNotifier({ dataDir, transportUrl: options.transportUrl, log: (line) => log.info(line) });
+  const provisioning = new Provisioning(store, storage, log, phaseDelayMs);
   const engine = new MigrationEngine({
     store,
     storage,
     log,
     notifier,
+    provisioning,
     internalProject,
     reportIntervalMs: Math.max(50, reportIntervalSeconds * 1000),
     copyRateBytesPerSecond: options.copyRateMiBps ? options.copyRateMiBps * MiB : undefined,
@@ -210,8 +213,11 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
     engine.recover('the sandbox stopped while the migration was in flight');
     tidyAfterRestart(store, storage, log);
   }
-  const api = new SandboxApi({ store, storage, engine, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs });
-  const server = createApiServer(api.handle, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+  const router = createRouter(
+    { store, storage, engine, provisioning, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs },
+    MAX_MINOR,
+  );
+  const server = createApiServer(router, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
   const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolvePromise, reject) => {
@@ -228,7 +234,7 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}/v3`;
-  const seededVolumeIds = created && options.seed === 'demo' ? seedDemo(api, store, storage) : [];
+  const seededVolumeIds = created && options.seed === 'demo' ? seedDemo(provisioning, store, storage) : [];
   log.info(`Sandbox listening on ${url} (data dir ${dataDir}, ${seededVolumeIds.length} volumes seeded)`);
 
   let stopping: Promise<void> | undefined;

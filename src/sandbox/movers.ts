@@ -47,6 +47,27 @@ export function readFdPosition(pid: number, fd = 1): number | undefined {
   }
 }
 
+/**
+ * Ends a dd left running by a sandbox that died (its pid was recorded in the state). A recorded pid may have been
+ * reused by an unrelated process since: only a dd writing `targetFile` is killed.
+ */
+export function killOrphanedCopy(pid: number, targetFile: string | null, log: (line: string) => void): void {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return;
+  }
+  const isOurs = /(^|\/)dd$/.test(argv[0] ?? '') && targetFile !== null && argv.includes(`of=${targetFile}`);
+  if (!isOurs) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+    log(`killed orphaned copy process ${pid} (${argv.filter(Boolean).join(' ')})`);
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Waits `ms`, or less when the signal aborts first: a stopped copy or migration never sits out its delay. */
 export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

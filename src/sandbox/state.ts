@@ -95,7 +95,9 @@ export interface MigrationRecord {
   pids: number[];
   bytesTotal: number;
   startedAt: string;
+  /** The os-migrate_volume / os-retype request that started it, and its caller's project (for user messages). */
   requestId: string;
+  requestProjectId?: string;
 }
 
 /** The outcome of a finished migration, kept so the reason of an error or abort is never lost. */
