@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
@@ -89,6 +90,30 @@ describe('volmig sandbox', () => {
       expect(r.code).toBe(6);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('the standalone entry dist/sandbox/main.js is `volmig sandbox`: same usage errors, same exit 6 for a taken port', async () => {
+    const entry = resolve('dist/sandbox/main.js');
+    const run = (args: string[]) => spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: '/nonexistent' } });
+    const bad = run(['--port', '0', '--copy-rate', 'fast']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe("Error: invalid value for --copy-rate: 'fast' (expected a positive number)\n");
+    const unknown = run(['--prot', '0']);
+    expect(unknown.status).toBe(2);
+    // commander's own wording (its capital E is another change's business): what matters is one line and exit 2.
+    expect(unknown.stderr.split('\n')[0]).toMatch(/^error: unknown option '--prot'$/i);
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const taken = run(['--port', String(port), '--data-dir', join(dataDir, 'entry-busy')]);
+      expect(taken.status).toBe(6);
+      expect(taken.stderr.trim().split('\n')).toHaveLength(1);
+      expect(taken.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(taken.stdout).toBe('');
     } finally {
       blocker.close();
     }
