@@ -17,6 +17,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--admin-projects <list>', 'comma-separated projects whose users are admins', 'admin')
     .option('--size-unit-mib <n>', 'MiB of volume file per GiB of volume size (tests use small values)')
     .option('--phase-delay-ms <ms>', 'how long starting/creating/completing stay visible')
+    .option('--max-microversion <3.x>', 'newest API microversion served, 3.0 to 3.72; below 3.72 volumes carry no migration_progress, like upstream Cinder', '3.72')
     .action((opts: Record<string, string | undefined>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { DataDirInUseError, parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');
@@ -34,6 +35,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
             adminProjects: opts.adminProjects,
             sizeUnitMib: opts.sizeUnitMib,
             phaseDelayMs: opts.phaseDelayMs,
+            maxMicroversion: opts.maxMicroversion,
           });
         } catch (err) {
           if (err instanceof SandboxFlagError) throw new UsageError(err.message);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Storage } from './backends.js';
 import { MigrationEngine } from './engine.js';
-import { createApiServer, MAX_MINOR } from './http.js';
+import { createApiServer, MAX_MINOR, MIN_MINOR } from './http.js';
 import { DEFAULT_LAYOUT, type SandboxLayout } from './layout.js';
 import { SandboxLog } from './log.js';
 import { MiB } from './movers.js';
@@ -42,6 +42,8 @@ export interface SandboxOptions {
   maxConcurrentCopies?: number;
   /** Bytes a volume of size 1 occupies (default 1 GiB; tests use a few MiB so copies are quick). */
   gibBytes?: number;
+  /** NN of the newest microversion served, 3.NN (default 72, the progress contract; below it no `migration_progress`). */
+  maxMinorVersion?: number;
   /** How long short-lived states (`starting`, `creating`, `completing`) stay visible, in ms (default 300). */
   phaseDelayMs?: number;
   layout?: SandboxLayout;
@@ -190,6 +192,7 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
   const reportIntervalSeconds = options.reportIntervalSeconds ?? 5;
   const phaseDelayMs = options.phaseDelayMs ?? 300;
   const internalProject = options.internalProject ?? INTERNAL_PROJECT;
+  const maxMinor = Math.min(MAX_MINOR, Math.max(MIN_MINOR, options.maxMinorVersion ?? MAX_MINOR));
   const log = new SandboxLog(join(dataDir, 'sandbox.log'), options.onLog);
   const { store, created } = StateStore.open(join(dataDir, 'state.json'), () => freshState(layout));
   syncServices(store, layout);
@@ -215,9 +218,9 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
   }
   const router = createRouter(
     { store, storage, engine, provisioning, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs },
-    MAX_MINOR,
+    maxMinor,
   );
-  const server = createApiServer(router, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+  const server = createApiServer(router, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`), maxMinor);
   const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolvePromise, reject) => {

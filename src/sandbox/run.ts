@@ -1,3 +1,4 @@
+import { MAX_MINOR, MIN_MINOR } from './http.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 export { DataDirInUseError } from './index.js';
 
@@ -14,6 +15,7 @@ export interface SandboxFlags {
   adminProjects?: string;
   sizeUnitMib?: string;
   phaseDelayMs?: string;
+  maxMicroversion?: string;
 }
 
 /** A bad flag value: the message is one line naming the flag, the value and what is expected. */
@@ -26,6 +28,17 @@ function positiveNumber(flag: string, value: string | undefined, integer = false
     throw new SandboxFlagError(`invalid value for ${flag}: '${value}' (expected a positive ${integer ? 'integer' : 'number'})`);
   }
   return n;
+}
+
+/** `3.NN` within the sandbox's range, as its minor number. */
+function microversionMinor(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^3\.(0|[1-9]\d*)$/.exec(value.trim());
+  const minor = m ? Number(m[1]) : NaN;
+  if (!(minor >= MIN_MINOR && minor <= MAX_MINOR)) {
+    throw new SandboxFlagError(`invalid value for ${flag}: '${value}' (expected a microversion from 3.${MIN_MINOR} to 3.${MAX_MINOR})`);
+  }
+  return minor;
 }
 
 export function parseSandboxFlags(flags: SandboxFlags): SandboxOptions {
@@ -57,6 +70,7 @@ export function parseSandboxFlags(flags: SandboxFlags): SandboxOptions {
     adminProjects: flags.adminProjects?.split(',').map((p) => p.trim()).filter(Boolean),
     gibBytes: sizeUnitMib === undefined ? undefined : sizeUnitMib * 1024 * 1024,
     phaseDelayMs: phaseDelay,
+    maxMinorVersion: microversionMinor('--max-microversion', flags.maxMicroversion),
   };
 }
 
