@@ -6,6 +6,7 @@ import type { SandboxLog } from './log.js';
 import { MigrationNotices } from './migration-notices.js';
 import { INDETERMINATE_PROGRESS, ProgressMeter, type ProgressReading } from './migration-progress.js';
 import { killOrphanedCopy, sleepUnlessAborted, startDdCopy, startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
+import { MIGRATION_FAILURE, type MessageField, type UserMessages } from './messages.js';
 import type { Notifier } from './notifications.js';
 import type { Provisioning } from './provisioning.js';
 import { apiTimestamp, type MigrationRecord, type StateStore, type VolumeRecord } from './state.js';
@@ -16,6 +17,7 @@ export interface EngineOptions {
   log: SandboxLog;
   notifier: Notifier;
   provisioning: Provisioning;
+  messages: UserMessages;
   /** Cinder's project for temporary destination volumes (the seed's "internal tenant"). */
   internalProject: string;
   reportIntervalMs: number;
@@ -64,7 +66,7 @@ export class MigrationEngine {
     this.running.set(volumeId, rt);
     this.run(volumeId, rt).catch((err: unknown) => {
       if (rt.aborted) return;
-      this.fail(volumeId, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      this.fail(volumeId, `internal error: ${err instanceof Error ? err.message : String(err)}`, MIGRATION_FAILURE.unknown);
     });
   }
 
@@ -108,7 +110,7 @@ export class MigrationEngine {
 
     const placement = this.o.provisioning.placeMigration(volume, rec.destinationHost, rec.retypeToTypeId ?? volume.volume_type_id);
     if (typeof placement === 'string') {
-      this.fail(volumeId, placement);
+      this.fail(volumeId, placement, MIGRATION_FAILURE.noValidBackend);
       return;
     }
     const source = storage.locate(volume.host)!;
@@ -207,7 +209,7 @@ export class MigrationEngine {
         await job.done;
       } catch (err) {
         if (rt.aborted) return;
-        this.fail(volumeId, `copy failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.fail(volumeId, `copy failed: ${err instanceof Error ? err.message : String(err)}`, MIGRATION_FAILURE.copyFailed);
         return;
       }
       if (rt.aborted) return;
@@ -307,10 +309,11 @@ export class MigrationEngine {
 
   /**
    * Ends an in-flight migration in `error`: the copy stops, the temporary volume and its data go, the status the
-   * migration held is restored, the reason is logged, notified and kept in the state's outcomes. The source data
-   * is never touched. Returns false when there is nothing left to abort (already completing or finished).
+   * migration held is restored, the reason is logged, notified and kept in the state's outcomes, and a user message
+   * (`detail`, Cinder's fixed wording) is served at GET /messages. The source data is never touched. Returns false
+   * when there is nothing left to abort (already completing or finished).
    */
-  fail(volumeId: string, reason: string): boolean {
+  fail(volumeId: string, reason: string, detail: MessageField): boolean {
     const rec = this.state.migrations[volumeId];
     if (!rec) return false;
     if (rec.phase === 'swapped') return false;
@@ -338,16 +341,22 @@ export class MigrationEngine {
       const sourceFile = volume?.host ? this.o.storage.fileFor(volume.host, volume.name_id ?? volume.id) : undefined;
       if (rec.targetFile !== sourceFile) this.o.storage.removeFile(rec.targetFile);
     }
+    this.o.messages.migrationFailed({
+      projectId: rec.requestProjectId ?? volume?.project_id ?? this.o.internalProject,
+      requestId: rec.requestId,
+      volumeId,
+      detail,
+    });
     this.o.log.error(`Migration of volume ${volumeId} failed: ${reason}`);
     if (volume) this.notices.error(volume, rec, reason, reading);
     return true;
   }
 
   /** Aborts the migration of a volume if one is in flight and still abortable (not yet completing). */
-  abort(volumeId: string, reason: string): boolean {
+  abort(volumeId: string, reason: string, detail: MessageField): boolean {
     const rec = this.state.migrations[volumeId];
     if (!rec || rec.phase === 'completing' || rec.phase === 'swapped') return false;
-    return this.fail(volumeId, reason);
+    return this.fail(volumeId, reason, detail);
   }
 
   /**
@@ -369,7 +378,7 @@ export class MigrationEngine {
           continue;
         }
       }
-      this.fail(rec.volumeId, reason);
+      this.fail(rec.volumeId, reason, MIGRATION_FAILURE.serviceStopped);
     }
   }
 

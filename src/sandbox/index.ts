@@ -10,6 +10,7 @@ import { DEFAULT_LAYOUT, type SandboxLayout } from './layout.js';
 import { SandboxLog } from './log.js';
 import { MiB } from './movers.js';
 import { createNotifier, type Notifier } from './notifications.js';
+import { UserMessages } from './messages.js';
 import { Provisioning } from './provisioning.js';
 import { createRouter } from './routes/router.js';
 import { seedDemo } from './seed.js';
@@ -79,7 +80,7 @@ function freshState(layout: SandboxLayout): SandboxState {
       extra_specs: t.backendName ? { volume_backend_name: t.backendName } : {},
     };
   }
-  return { version: 1, volumes: {}, snapshots: {}, volumeTypes, services: [], migrations: {}, outcomes: [] };
+  return { version: 1, volumes: {}, snapshots: {}, volumeTypes, services: [], migrations: {}, outcomes: [], messages: [] };
 }
 
 /** Services follow the layout (a changed layout on an old data dir gains or loses services), keeping admin changes. */
@@ -199,12 +200,14 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
   const storage = new Storage(layout, dataDir, options.gibBytes ?? 1024 * MiB);
   const notifier: Notifier = await createNotifier({ dataDir, transportUrl: options.transportUrl, log: (line) => log.info(line) });
   const provisioning = new Provisioning(store, storage, log, phaseDelayMs);
+  const messages = new UserMessages(store);
   const engine = new MigrationEngine({
     store,
     storage,
     log,
     notifier,
     provisioning,
+    messages,
     internalProject,
     reportIntervalMs: Math.max(50, reportIntervalSeconds * 1000),
     copyRateBytesPerSecond: options.copyRateMiBps ? options.copyRateMiBps * MiB : undefined,
@@ -217,7 +220,7 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
     tidyAfterRestart(store, storage, log);
   }
   const router = createRouter(
-    { store, storage, engine, provisioning, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs },
+    { store, storage, engine, provisioning, messages, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs },
     maxMinor,
   );
   const server = createApiServer(router, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`), maxMinor);

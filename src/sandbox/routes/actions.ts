@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, ftruncateSync, openSync } from 'node:fs';
 import { ApiFault, badRequest, checkAdditional, checkEnum, invalidInput, invalidVolume, policyForbids, pyRepr, schemaError } from '../faults.js';
 import type { ApiResponse } from '../http.js';
+import { MIGRATION_FAILURE } from '../messages.js';
 import { apiTimestamp } from '../state.js';
 import { migrate, retype } from './migration-actions.js';
 import { ACCEPTED, requestBody, visibleVolume, type Caller, type RouteHandler, type RouteServices } from './route.js';
@@ -52,7 +53,7 @@ function resetStatus(s: RouteServices, c: Caller, id: string): ApiResponse {
   if (!c.isAdmin) throw policyForbids('volume_extension:volume_admin_actions:reset_status');
   // Cinder has no cancel API; an operator resetting an in-flight migration means to end it, so the copy stops.
   if (params.migration_status !== undefined && s.store.state.migrations[id]) {
-    s.engine.fail(id, `migration_status reset to ${params.migration_status as string} by an administrator`);
+    s.engine.fail(id, `migration_status reset to ${params.migration_status as string} by an administrator`, MIGRATION_FAILURE.reset);
   }
   s.store.update(() => {
     if (params.status !== undefined) v.status = params.status as string;
@@ -79,7 +80,7 @@ function attach(s: RouteServices, c: Caller, id: string): ApiResponse {
   }
   const attachmentId = randomUUID();
   if (s.store.state.migrations[id] && !s.store.state.migrations[id]!.lockVolume) {
-    s.engine.abort(id, `aborted: volume attached during migration (attachment ${attachmentId})`);
+    s.engine.abort(id, `aborted: volume attached during migration (attachment ${attachmentId})`, MIGRATION_FAILURE.attached);
   }
   s.store.update(() => {
     v.attachments.push({
@@ -109,7 +110,7 @@ function detach(s: RouteServices, c: Caller, id: string): ApiResponse {
     throw new ApiFault(404, `Volume attachment could not be found with filter: attachment_id = ${attachmentId}.`);
   }
   if (s.store.state.migrations[id] && !s.store.state.migrations[id]!.lockVolume) {
-    s.engine.abort(id, 'aborted: volume detached during migration');
+    s.engine.abort(id, 'aborted: volume detached during migration', MIGRATION_FAILURE.detached);
   }
   s.store.update(() => {
     v.attachments = attachmentId === undefined ? [] : v.attachments.filter((a) => a.attachment_id !== attachmentId);

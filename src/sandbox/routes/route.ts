@@ -7,6 +7,7 @@ import type { MigrationEngine } from '../engine.js';
 import { ApiFault, badRequest, checkObject, pyRepr, schemaError, volumeNotFound } from '../faults.js';
 import type { ApiRequest, ApiResponse } from '../http.js';
 import type { SandboxLog } from '../log.js';
+import type { UserMessages } from '../messages.js';
 import type { Provisioning } from '../provisioning.js';
 import type { StateStore, VolumeRecord, VolumeTypeRecord } from '../state.js';
 import type { ViewContext } from '../views.js';
@@ -17,6 +18,7 @@ export interface RouteServices {
   storage: Storage;
   engine: MigrationEngine;
   provisioning: Provisioning;
+  messages: UserMessages;
   log: SandboxLog;
   adminProjects: string[];
   internalProject: string;

@@ -5,6 +5,7 @@
  * its handler in the module its collection names.
  */
 import { volumeAction } from './actions.js';
+import { deleteMessage, listMessages, showMessage } from './messages.js';
 import { getPools } from './pools.js';
 import type { Route } from './route.js';
 import { listAvailabilityZones, listServices, updateService } from './services.js';
@@ -37,4 +38,8 @@ export const ROUTES: readonly Route[] = [
   ['PUT', '/os-services/:action', updateService],
   ['GET', '/os-availability-zone', listAvailabilityZones],
   ['GET', '/resource_filters', listResourceFilters],
+
+  ['GET', '/messages', listMessages],
+  ['GET', '/messages/:id', showMessage],
+  ['DELETE', '/messages/:id', deleteMessage],
 ];
