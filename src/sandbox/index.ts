@@ -57,6 +57,8 @@ export interface SandboxHandle {
   url: string;
   port: number;
   dataDir: string;
+  /** The sandbox made `dataDir` itself (no `dataDir` option): a temporary directory nobody asked to keep. */
+  temporaryDataDir: boolean;
   logPath: string;
   notificationsPath: string;
   /** Ids of the volumes `--seed demo` created (empty otherwise or on a restart). */
@@ -177,18 +179,20 @@ function claimDataDir(dataDir: string): () => void {
  * saved state (migrations that were in flight end in `error`, their copies killed, their targets removed).
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const temporary = options.dataDir === undefined;
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'volmig-sandbox-'))));
   mkdirSync(dataDir, { recursive: true });
   const releaseDataDir = claimDataDir(dataDir);
   try {
-    return await startIn(dataDir, options, releaseDataDir);
+    return { ...(await startIn(dataDir, options, releaseDataDir)), temporaryDataDir: temporary };
   } catch (err) {
     releaseDataDir();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir: () => void): Promise<SandboxHandle> {
+async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir: () => void): Promise<Omit<SandboxHandle, 'temporaryDataDir'>> {
   const layout = options.layout ?? DEFAULT_LAYOUT;
   const reportIntervalSeconds = options.reportIntervalSeconds ?? 5;
   const phaseDelayMs = options.phaseDelayMs ?? 300;

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { MAX_MINOR, MIN_MINOR } from './http.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 export { DataDirInUseError } from './index.js';
@@ -84,7 +85,8 @@ export interface SandboxConsole {
 }
 
 /**
- * Runs the sandbox until SIGINT or SIGTERM. The first stdout line is machine-readable
+ * Runs the sandbox until SIGINT or SIGTERM, then stops it and removes its data directory if it made a temporary
+ * one. The first stdout line is machine-readable
  * (`Block Storage API listening on http://127.0.0.1:PORT/v3`), the second a ready-to-paste export line.
  */
 export async function runSandbox(options: SandboxOptions, io: SandboxConsole): Promise<number> {
@@ -93,7 +95,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxConsole): P
   io.stdout.write(`export OS_AUTH_TYPE=noauth OS_ENDPOINT=${sandbox.url} OS_PROJECT_ID=admin OS_USER_ID=admin\n`);
   io.stderr.write(
     [
-      `Data directory: ${sandbox.dataDir}`,
+      `Data directory: ${sandbox.dataDir}${sandbox.temporaryDataDir ? ' (temporary: removed when the sandbox stops; --data-dir keeps one)' : ''}`,
       `Log: ${sandbox.logPath}`,
       `Notifications: ${sandbox.notificationsPath}`,
       sandbox.seededVolumeIds.length > 0 ? `Seeded ${sandbox.seededVolumeIds.length} demo volumes.` : undefined,
@@ -116,6 +118,12 @@ export async function runSandbox(options: SandboxOptions, io: SandboxConsole): P
   });
   io.stderr.write(`${signal}: stopping the sandbox\n`);
   await sandbox.stop();
+  // A default data directory is a fresh temporary one with sparse volume files of 20 GiB and more (apparent size):
+  // left behind after every Ctrl-C, they pile up. A --data-dir the user gave is theirs to keep.
+  if (sandbox.temporaryDataDir) {
+    await rm(sandbox.dataDir, { recursive: true, force: true });
+    io.stderr.write(`Removed the temporary data directory ${sandbox.dataDir}.\n`);
+  }
   io.stderr.write('Sandbox stopped.\n');
   return 0;
 }

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,27 @@ describe('volmig sandbox', () => {
     expect(await run).toBe(0);
     expect(stderr.text).toContain('SIGINT: stopping the sandbox');
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    // A --data-dir the user gave stays, with its state.
+    expect(stderr.text).toContain(`Data directory: ${dataDir}\n`);
+    expect(stderr.text).not.toContain('Removed the temporary data directory');
+    expect(existsSync(join(dataDir, 'state.json'))).toBe(true);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('removes its own temporary data directory on %s', async (signal) => {
+    const stdout = capture();
+    const stderr = capture();
+    const signals = new EventEmitter();
+    const io: Io = { stdout, stderr, env: { HOME: '/nonexistent' }, isTTY: false, cwd: dataDir, signals };
+    const run = main(['node', 'volmig', 'sandbox', '--port', '0', '--seed', 'demo', '--size-unit-mib', '16'], io);
+    const text = await waitFor(async () => stderr.text, (t) => t.includes('Press Ctrl+C to stop.'), 5000);
+    const dir = /^Data directory: (.+) \(temporary: removed when the sandbox stops; --data-dir keeps one\)$/m.exec(text)?.[1];
+    expect(dir).toBeDefined();
+    expect(existsSync(join(dir!, 'state.json'))).toBe(true);
+    expect(readdirSync(join(dir!, 'backends', 'lvm-1', 'lvm-1')).length).toBeGreaterThan(0);
+    signals.emit(signal);
+    expect(await run).toBe(0);
+    expect(existsSync(dir!)).toBe(false);
+    expect(stderr.text.split('\n').slice(-4)).toEqual([`${signal}: stopping the sandbox`, `Removed the temporary data directory ${dir}.`, 'Sandbox stopped.', '']);
   });
 
   it('rejects a bad flag value with one line and exit code 2', async () => {
@@ -116,6 +137,27 @@ describe('volmig sandbox', () => {
       expect(taken.stdout).toBe('');
     } finally {
       blocker.close();
+    }
+  });
+
+  it('as a real process, a SIGTERM stops it with exit 0 and removes its temporary data directory', async () => {
+    const child = spawn(process.execPath, [resolve('dist/sandbox/main.js'), '--port', '0', '--seed', 'demo', '--size-unit-mib', '16'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: '/nonexistent' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitFor(async () => stderr, (t) => t.includes('Press Ctrl+C to stop.'), 10_000);
+      const dir = /^Data directory: (\S+) \(temporary/m.exec(stderr)![1]!;
+      expect(existsSync(join(dir, 'state.json'))).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      expect(stderr).toContain(`Removed the temporary data directory ${dir}.`);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
 });
