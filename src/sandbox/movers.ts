@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 
@@ -82,66 +83,69 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<voi
   });
 }
 
-/** dd has no rate option: a throttled copy runs it in slices of this many seconds' worth of data. */
+/** A throttled copy moves a quarter second's worth at a time (the file-I/O mover's step). */
 const SLICE_SECONDS = 0.25;
+/** A throttled dd is fed this many seconds' worth at a time (64 KiB to 1 MiB). */
+const FEED_SECONDS = 0.05;
 
 /**
- * Copies with a real `dd` process, as Cinder's volume_utils.copy_volume does for block devices
- * (`bs=1M`, `conv=sparse`), reading progress from `/proc/<dd pid>/fdinfo/1` as the seed proposes. Throttled copies
- * run dd slice by slice with `skip`/`seek`, so the position stays the logical offset through the volume.
+ * Copies with one real `dd` process, as Cinder's volume_utils.copy_volume does for block devices
+ * (`bs=1M count=<bytes> iflag=count_bytes conv=sparse`), reading progress from `/proc/<dd pid>/fdinfo/1` as the
+ * seed proposes. dd has no rate option: a throttled dd reads the volume from its stdin, which the sandbox feeds from
+ * the source at the rate (`iflag=fullblock` keeps dd's 1 MiB blocks, and so its holes, whole). Either way a single
+ * dd writes the destination from start to end, alive for the whole copy, as on a real volume host.
  */
 export function startDdCopy(request: CopyRequest): CopyJob {
   const controller = new AbortController();
-  let completed = 0;
-  let current: { child: ChildProcess; start: number } | undefined;
+  const rate = request.rateBytesPerSecond;
+  let child: ChildProcess | undefined;
+  let reached = 0;
 
-  const runDd = (offset: number, length: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const args = [
-        `if=${request.source}`,
-        `of=${request.destination}`,
-        'bs=1M',
-        `count=${length}`,
-        `skip=${offset}`,
-        `seek=${offset}`,
-        'iflag=count_bytes,skip_bytes',
-        'oflag=seek_bytes',
-        // nocreat: a slice starting after an abort removed the target must not bring the file back.
-        'conv=sparse,notrunc,nocreat',
-        'status=none',
-      ];
-      const child = spawn('dd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      if (child.pid !== undefined) request.onProcessStart?.(child.pid);
-      current = { child, start: offset };
-      const onAbort = () => child.kill('SIGKILL');
-      controller.signal.addEventListener('abort', onAbort, { once: true });
-      child.on('error', (err) => {
-        controller.signal.removeEventListener('abort', onAbort);
-        reject(err);
-      });
-      child.on('close', (code, signal) => {
-        controller.signal.removeEventListener('abort', onAbort);
-        current = undefined;
-        if (child.pid !== undefined) request.onProcessEnd?.(child.pid);
+  const args = [
+    `of=${request.destination}`,
+    'bs=1M',
+    `count=${request.bytes}`,
+    rate ? 'iflag=count_bytes,fullblock' : 'iflag=count_bytes',
+    // nocreat: a copy starting after an abort removed the target must not bring the file back.
+    'conv=sparse,notrunc,nocreat',
+    'status=none',
+  ];
+
+  const done = (async () => {
+    if (request.bytes === 0) return;
+    if (controller.signal.aborted) throw new CopyAbortedError();
+    const dd = spawn('dd', rate ? args : [`if=${request.source}`, ...args], { stdio: [rate ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+    child = dd;
+    let stderr = '';
+    dd.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    if (dd.pid !== undefined) request.onProcessStart?.(dd.pid);
+    const onAbort = () => dd.kill('SIGKILL');
+    controller.signal.addEventListener('abort', onAbort, { once: true });
+    const exited = new Promise<void>((resolve, reject) => {
+      dd.on('error', reject);
+      dd.on('close', (code, signal) => {
+        if (dd.pid !== undefined) request.onProcessEnd?.(dd.pid);
         if (controller.signal.aborted) return reject(new CopyAbortedError());
         if (code === 0) return resolve();
         reject(new Error(`dd exited with ${signal ?? `code ${code}`}: ${stderr.trim()}`));
       });
     });
-
-  const done = (async () => {
-    const started = Date.now();
-    const rate = request.rateBytesPerSecond;
-    const slice = rate ? Math.max(MiB, Math.floor((rate * SLICE_SECONDS) / MiB) * MiB) : request.bytes;
-    while (completed < request.bytes) {
-      if (controller.signal.aborted) throw new CopyAbortedError();
-      const length = Math.min(slice, request.bytes - completed);
-      await runDd(completed, length);
-      completed += length;
-      // Wait after every slice, the last included, so that the copy never runs faster than the rate.
-      if (rate) await sleepUnlessAborted(started + (completed / rate) * 1000 - Date.now(), controller.signal);
+    try {
+      if (rate && dd.stdin) {
+        const stdin = dd.stdin;
+        stdin.on('error', () => undefined); // dd gone: its exit says why
+        const feeding = feedAtRate(request.source, request.bytes, rate, stdin, controller.signal).catch((err: unknown) => {
+          dd.kill('SIGKILL');
+          throw err;
+        });
+        await Promise.all([feeding, exited]);
+      } else {
+        await exited;
+      }
+      reached = request.bytes;
+    } finally {
+      controller.signal.removeEventListener('abort', onAbort);
+      child = undefined;
     }
     if (controller.signal.aborted) throw new CopyAbortedError();
   })();
@@ -153,14 +157,48 @@ export function startDdCopy(request: CopyRequest): CopyJob {
     done,
     abort: () => controller.abort(),
     position() {
-      const running = current;
-      if (running?.child.pid !== undefined) {
-        const pos = readFdPosition(running.child.pid);
-        if (pos !== undefined && pos >= running.start) return Math.min(Math.max(pos, completed), request.bytes);
-      }
-      return completed;
+      const pid = child?.pid;
+      const pos = pid === undefined ? undefined : readFdPosition(pid);
+      if (pos !== undefined) reached = Math.max(reached, Math.min(pos, request.bytes));
+      return reached;
     },
   };
+}
+
+/** Writes `bytes` of `source` into a dd's stdin no faster than `rate`, then closes it. */
+async function feedAtRate(source: string, bytes: number, rate: number, stdin: Writable, signal: AbortSignal): Promise<void> {
+  const block = Math.min(MiB, Math.max(64 * 1024, Math.floor(rate * FEED_SECONDS)));
+  const file = await open(source, 'r');
+  const started = Date.now();
+  try {
+    for (let sent = 0; sent < bytes && !signal.aborted; ) {
+      // A fresh buffer each time: the stream holds on to what it has not flushed yet.
+      const chunk = Buffer.allocUnsafe(Math.min(block, bytes - sent));
+      const got = await readFully(file, chunk, sent);
+      if (got < chunk.length) chunk.fill(0, got);
+      if (!stdin.write(chunk)) await drained(stdin);
+      sent += chunk.length;
+      await sleepUnlessAborted(started + (sent / rate) * 1000 - Date.now(), signal);
+    }
+  } finally {
+    await file.close();
+    stdin.end();
+  }
+}
+
+/** Resolves when a stream can take more, or can never again (closed, failed). */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      stream.off('error', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
 }
 
 /**
