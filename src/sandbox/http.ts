@@ -30,7 +30,7 @@ export type ApiHandler = (request: ApiRequest) => Promise<ApiResponse> | ApiResp
 
 /**
  * `OpenStack-API-Version: volume 3.NN` (or `volume latest`); none means 3.0. Out of range is 406 and a malformed
- * version 400, as in cinder/api/openstack/__init__.py and wsgi.py.
+ * version 400, as Cinder's API layer answers them (test/conformance/fixtures/microversion-too-high.json).
  */
 export function parseMicroversion(header: string | string[] | undefined, maxMinor = MAX_MINOR): number {
   const value = Array.isArray(header) ? header.join(',') : header;
