@@ -8,7 +8,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .description('run a local Cinder-compatible Block Storage API with migration status, progress and notifications (no cloud needed)')
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free port)', '8776')
-    .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl (default: a new temporary directory)')
+    .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl, kept after the sandbox stops (default: a new temporary directory, removed when it stops)')
     .option('--seed <name>', 'create demo volumes on every pool on first start: demo or none', 'none')
     .option('--report-interval <seconds>', 'migration_progress_report_interval: how often progress is logged and notified', '5')
     .option('--copy-rate <MiB/s>', 'throttle every copy through the volume (holes included) so progress can be watched')
