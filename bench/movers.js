@@ -4,6 +4,7 @@
 //     mover against `dd bs=1M conv=sparse` (target: at most 2x its time), and the copies' size on disk against
 //     the data they hold (holes kept at 1 MiB: target about 1x);
 //   - a 1 GiB volume file of random data: both movers' throughput against `dd bs=1M` (target: at least 0.9x).
+// Figures are medians (of --runs for the sparse file, twice that plus one for the quick dense copies).
 // Page cache warm (each source is read once first); runs alternate mover and anchor so drift hits both alike;
 // every copy a mover makes is compared with its source once (cmp), so a fast wrong copy cannot pass.
 // Usage: node bench/movers.js [--runs N]   (after `npm run build`). `run()` answers the rows for `npm run bench`.
@@ -62,13 +63,15 @@ function sh(argv, what) {
 
 /** A fresh sparse destination of the full size, as the sandbox's Storage.createFile makes one. */
 function freshDestination(path, bytes) {
-  rmSync(path, { force: true });
   const fd = openSync(path, 'w');
   ftruncateSync(fd, bytes);
   closeSync(fd);
 }
 
+// The previous copy is removed before the clock starts, for the movers as for dd: removing a file whose pages are
+// still being written back waits for them, which is the previous run's cost, not this one's.
 async function timeMover(start, source, destination, bytes) {
+  rmSync(destination, { force: true });
   const t0 = performance.now();
   freshDestination(destination, bytes);
   await start({ source, destination, bytes }).done;
@@ -119,7 +122,9 @@ export async function run({ runs = 5, dir: parent = tmpdir() } = {}) {
       }
       timeDd(source, copy, sparseAnchor);
       onDisk.anchor = allocatedMiB(copy);
-      for (let i = 0; i < runs; i++) {
+      // A dense 1 GiB copy takes a few tenths of a second, where other processes' noise weighs most: twice the runs.
+      const rounds = sparseAnchor ? runs : 2 * runs + 1;
+      for (let i = 0; i < rounds; i++) {
         // The anchor goes first on every other run, so neither side always inherits the other's writeback.
         if (i % 2 === 1) times.anchor.push(timeDd(source, copy, sparseAnchor));
         for (const m of movers) times[m.name].push(await timeMover(m.start, source, copy, bytes));
@@ -161,7 +166,7 @@ function met(row) {
 
 function printTable(rows, runs) {
   const load = loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`movers vs dd, median of ${runs} runs (node ${process.version}, ${cpus().length} CPUs, load average ${load})`);
+  console.log(`movers vs dd, median of ${runs} runs (sparse) and ${2 * runs + 1} (dense) (node ${process.version}, ${cpus().length} CPUs, load average ${load})`);
   const fmt = (v, unit) => `${v.toFixed(unit === 'MiB/s' || unit === 'MiB' ? 0 : 2)} ${unit}`;
   const lines = rows.map((r) => [r.measure, fmt(r.value, r.unit), `${r.anchorName} ${fmt(r.anchor, r.unit)}`, `${r.ratio.toFixed(2)}x`, `target ${r.target}x: ${met(r) ? 'met' : 'MISSED'}`]);
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
