@@ -57,13 +57,16 @@ export interface SandboxHandle {
   url: string;
   port: number;
   dataDir: string;
-  /** The sandbox made `dataDir` itself (no `dataDir` option): a temporary directory nobody asked to keep. */
+  /** The sandbox made `dataDir` itself (no `dataDir` option): a temporary directory stop() removes. */
   temporaryDataDir: boolean;
   logPath: string;
   notificationsPath: string;
   /** Ids of the volumes `--seed demo` created (empty otherwise or on a restart). */
   seededVolumeIds: string[];
-  /** Stops accepting requests, ends in-flight copies (their migrations end in `error`), closes the notifier. */
+  /**
+   * Stops accepting requests, ends in-flight copies (their migrations end in `error`), closes the notifier, and
+   * removes the data directory if it is a temporary one the sandbox made.
+   */
   stop(): Promise<void>;
 }
 
@@ -184,7 +187,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   mkdirSync(dataDir, { recursive: true });
   const releaseDataDir = claimDataDir(dataDir);
   try {
-    return { ...(await startIn(dataDir, options, releaseDataDir)), temporaryDataDir: temporary };
+    const handle = await startIn(dataDir, options, releaseDataDir);
+    return {
+      ...handle,
+      temporaryDataDir: temporary,
+      async stop() {
+        await handle.stop();
+        // Its sparse volume files add up to 20 GiB and more of apparent size: left behind, they pile up.
+        if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   } catch (err) {
     releaseDataDir();
     if (temporary) rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { MAX_MINOR, MIN_MINOR } from './http.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 export { DataDirInUseError } from './index.js';
@@ -117,13 +116,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxConsole): P
     signals.on('SIGTERM', onTerm);
   });
   io.stderr.write(`${signal}: stopping the sandbox\n`);
+  // stop() removes a temporary data directory (a --data-dir the user gave is theirs to keep).
   await sandbox.stop();
-  // A default data directory is a fresh temporary one with sparse volume files of 20 GiB and more (apparent size):
-  // left behind after every Ctrl-C, they pile up. A --data-dir the user gave is theirs to keep.
-  if (sandbox.temporaryDataDir) {
-    await rm(sandbox.dataDir, { recursive: true, force: true });
-    io.stderr.write(`Removed the temporary data directory ${sandbox.dataDir}.\n`);
-  }
+  if (sandbox.temporaryDataDir) io.stderr.write(`Removed the temporary data directory ${sandbox.dataDir}.\n`);
   io.stderr.write('Sandbox stopped.\n');
   return 0;
 }

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
 import { capture, runVolmig } from '../helpers/run.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { startTestSandbox, waitFor } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'volmig-sandbox-cli-'));
@@ -159,5 +160,18 @@ describe('volmig sandbox', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+
+  it('in-process too, stop() removes the temporary data directory it made and keeps one it was given', async () => {
+    const temporary = await startSandbox({ port: 0, seed: 'demo', gibBytes: 1024 * 1024 });
+    expect(temporary.temporaryDataDir).toBe(true);
+    expect(existsSync(join(temporary.dataDir, 'state.json'))).toBe(true);
+    await temporary.stop();
+    expect(existsSync(temporary.dataDir)).toBe(false);
+    const given = join(dataDir, 'given');
+    const kept = await startSandbox({ port: 0, dataDir: given, gibBytes: 1024 * 1024 });
+    expect(kept.temporaryDataDir).toBe(false);
+    await kept.stop();
+    expect(existsSync(join(given, 'state.json'))).toBe(true);
   });
 });
