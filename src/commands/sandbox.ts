@@ -8,7 +8,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .description('run a local Cinder-compatible Block Storage API with migration status, progress and notifications (no cloud needed)')
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free port)', '8776')
-    .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl (default: a new temporary directory)')
+    .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl, kept after the sandbox stops (default: a new temporary directory, removed when it stops)')
     .option('--seed <name>', 'create demo volumes on every pool on first start: demo or none', 'none')
     .option('--report-interval <seconds>', 'migration_progress_report_interval: how often progress is logged and notified', '5')
     .option('--copy-rate <MiB/s>', 'throttle every copy through the volume (holes included) so progress can be watched')
@@ -17,6 +17,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--admin-projects <list>', 'comma-separated projects whose users are admins', 'admin')
     .option('--size-unit-mib <n>', 'MiB of volume file per GiB of volume size (tests use small values)')
     .option('--phase-delay-ms <ms>', 'how long starting/creating/completing stay visible')
+    .option('--max-microversion <3.x>', 'newest API microversion served, 3.0 to 3.72; below 3.72 volumes carry no migration_progress, like upstream Cinder', '3.72')
     .action((opts: Record<string, string | undefined>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { DataDirInUseError, parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');
@@ -34,6 +35,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
             adminProjects: opts.adminProjects,
             sizeUnitMib: opts.sizeUnitMib,
             phaseDelayMs: opts.phaseDelayMs,
+            maxMicroversion: opts.maxMicroversion,
           });
         } catch (err) {
           if (err instanceof SandboxFlagError) throw new UsageError(err.message);

@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parseHost, type BackendConfig } from './layout.js';
 import type { Storage } from './backends.js';
+import { CopySlots } from './copy-slots.js';
+import type { BackendConfig } from './layout.js';
 import type { SandboxLog } from './log.js';
-import { sleepUnlessAborted, startDdCopy, startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
-import { apiTimestamp, type MigrationRecord, type StateStore, type VolumeRecord } from './state.js';
-import { volumePayload } from './views.js';
+import { MigrationNotices } from './migration-notices.js';
+import { INDETERMINATE_PROGRESS, ProgressMeter, type ProgressReading } from './migration-progress.js';
+import { killOrphanedCopy, sleepUnlessAborted, startDdCopy, startFileCopy, type CopyJob, type CopyRequest } from './movers.js';
+import { MIGRATION_FAILURE, type MessageField, type UserMessages } from './messages.js';
 import type { Notifier } from './notifications.js';
-
+import type { Provisioning } from './provisioning.js';
+import { apiTimestamp, type MigrationRecord, type StateStore, type VolumeRecord } from './state.js';
 
 export interface EngineOptions {
   store: StateStore;
   storage: Storage;
   log: SandboxLog;
   notifier: Notifier;
+  provisioning: Provisioning;
+  messages: UserMessages;
   /** Cinder's project for temporary destination volumes (the seed's "internal tenant"). */
   internalProject: string;
   reportIntervalMs: number;
@@ -23,16 +27,11 @@ export interface EngineOptions {
   phaseDelayMs: number;
 }
 
-/** The word `migration_progress` carries for a driver-assisted migration whose backend cannot measure it. */
-export const INDETERMINATE_PROGRESS = 'in progress';
-
 interface Running {
   aborted: boolean;
   abortController: AbortController;
   job?: CopyJob;
-  copyDone: boolean;
-  lastPercent: number;
-  lastBytes: number;
+  meter: ProgressMeter;
   timer?: NodeJS.Timeout;
 }
 
@@ -45,10 +44,12 @@ export class MigrationEngine {
   private readonly o: EngineOptions;
   private readonly running = new Map<string, Running>();
   private readonly slots: CopySlots;
+  private readonly notices: MigrationNotices;
 
   constructor(options: EngineOptions) {
     this.o = options;
     this.slots = new CopySlots(options.maxConcurrentCopiesPerBackend);
+    this.notices = new MigrationNotices(options.notifier, options.storage.layout.hostName);
   }
 
   private get state() {
@@ -61,11 +62,11 @@ export class MigrationEngine {
 
   /** Starts the asynchronous part of an accepted migration (the API already persisted `starting`). */
   start(volumeId: string): void {
-    const rt: Running = { aborted: false, abortController: new AbortController(), copyDone: false, lastPercent: 0, lastBytes: 0 };
+    const rt: Running = { aborted: false, abortController: new AbortController(), meter: new ProgressMeter() };
     this.running.set(volumeId, rt);
     this.run(volumeId, rt).catch((err: unknown) => {
       if (rt.aborted) return;
-      this.fail(volumeId, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      this.fail(volumeId, `internal error: ${err instanceof Error ? err.message : String(err)}`, MIGRATION_FAILURE.unknown);
     });
   }
 
@@ -81,43 +82,23 @@ export class MigrationEngine {
     return String(this.measure(volumeId, rec).percent);
   }
 
-  private measure(volumeId: string, rec: MigrationRecord): { percent: number; bytes: number } {
+  /** The copy's position as its mover (or, driver-assisted, its backend) reports it, through the meter. */
+  private measure(volumeId: string, rec: MigrationRecord): ProgressReading {
     const rt = this.running.get(volumeId);
     if (!rt) return { percent: 0, bytes: 0 };
-    if (rt.copyDone) return { percent: 100, bytes: rec.bytesTotal };
-    let position: number | undefined;
-    if (rec.kind === 'driver-assisted') {
-      position = this.o.storage.backendCopyProgress(this.backendOf(rec.sourceHost)!.name, volumeId)?.copied;
-    } else {
-      position = rt.job?.position();
-    }
-    if (position !== undefined && rec.bytesTotal > 0) {
-      rt.lastBytes = Math.max(rt.lastBytes, Math.min(position, rec.bytesTotal));
-      rt.lastPercent = Math.max(rt.lastPercent, Math.min(99, Math.floor((rt.lastBytes * 100) / rec.bytesTotal)));
-    }
-    return { percent: rt.lastPercent, bytes: rt.lastBytes };
+    const position =
+      rec.kind === 'driver-assisted'
+        ? this.o.storage.backendCopyProgress(this.backendOf(rec.sourceHost)!.name, volumeId)?.copied
+        : rt.job?.position();
+    return rt.meter.observe(position, rec.bytesTotal);
   }
 
   private backendOf(host: string | null): BackendConfig | undefined {
     return this.o.storage.locate(host)?.backend;
   }
 
-  private publisher(host: string | null): string {
-    return host ? host.split('#')[0]! : this.o.storage.layout.hostName;
-  }
-
-  private payload(v: VolumeRecord, rec: MigrationRecord, extra: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-      ...volumePayload(v),
-      source_host: rec.sourceHost,
-      destination_host: rec.destinationHost,
-      migration_type: rec.kind,
-      ...extra,
-    };
-  }
-
   notifyRetype(v: VolumeRecord, publisherHost: string): void {
-    this.o.notifier.emit('volume.retype', 'INFO', volumePayload(v), this.publisher(publisherHost));
+    this.notices.retype(v, publisherHost);
   }
 
   private async run(volumeId: string, rt: Running): Promise<void> {
@@ -127,9 +108,9 @@ export class MigrationEngine {
     const rec = this.state.migrations[volumeId]!;
     const volume = this.state.volumes[volumeId]!;
 
-    const placement = this.schedule(volume, rec);
+    const placement = this.o.provisioning.placeMigration(volume, rec.destinationHost, rec.retypeToTypeId ?? volume.volume_type_id);
     if (typeof placement === 'string') {
-      this.fail(volumeId, placement);
+      this.fail(volumeId, placement, MIGRATION_FAILURE.noValidBackend);
       return;
     }
     const source = storage.locate(volume.host)!;
@@ -176,7 +157,7 @@ export class MigrationEngine {
         `${kind === 'generic' ? `, mover ${this.moverFor(source.backend, placement.backend)}, temporary volume ${targetId}` : ''}` +
         `, ${bytesTotal} bytes${rec.lockVolume ? ', volume locked' : ''})`,
     );
-    this.o.notifier.emit('volume.migrate.start', 'INFO', this.payload(volume, rec, { bytes_total: bytesTotal }), this.publisher(rec.sourceHost));
+    this.notices.start(volume, rec);
 
     if (targetId) {
       await sleepUnlessAborted(this.o.phaseDelayMs / 2, rt.abortController.signal);
@@ -228,13 +209,11 @@ export class MigrationEngine {
         await job.done;
       } catch (err) {
         if (rt.aborted) return;
-        this.fail(volumeId, `copy failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.fail(volumeId, `copy failed: ${err instanceof Error ? err.message : String(err)}`, MIGRATION_FAILURE.copyFailed);
         return;
       }
       if (rt.aborted) return;
-      rt.copyDone = true;
-      rt.lastPercent = 100;
-      rt.lastBytes = bytesTotal;
+      rt.meter.complete(bytesTotal);
     } finally {
       release();
     }
@@ -286,35 +265,9 @@ export class MigrationEngine {
     const rec = this.state.migrations[volumeId];
     const volume = this.state.volumes[volumeId];
     if (!rec || !volume || rec.phase !== 'migrating') return;
-    const { percent, bytes } = this.measure(volumeId, rec);
-    this.o.log.info(`Migration of volume ${volumeId} progress: ${percent}% (${bytes} of ${rec.bytesTotal} bytes copied)`);
-    this.o.notifier.emit(
-      'volume.migrate.progress',
-      'INFO',
-      this.payload(volume, rec, { migration_progress: percent, bytes_copied: bytes, bytes_total: rec.bytesTotal }),
-      this.publisher(rec.sourceHost),
-    );
-  }
-
-  private schedule(v: VolumeRecord, rec: MigrationRecord): { backend: BackendConfig; pool: string; host: string } | string {
-    const { storage } = this.o;
-    const noValidBackend = `NoValidBackend: Cannot place volume ${v.id} on ${rec.destinationHost}.`;
-    const requested = parseHost(rec.destinationHost);
-    const backend = storage.backend(requested.backend);
-    if (!backend || requested.host !== storage.layout.hostName) return noValidBackend;
-    const typeId = rec.retypeToTypeId ?? v.volume_type_id;
-    const pin = this.state.volumeTypes[typeId]?.extra_specs.volume_backend_name;
-    if (pin !== undefined && pin !== backend.name) return noValidBackend;
-    const volumes = Object.values(this.state.volumes);
-    const candidates = backend.pools
-      .map((p) => p.name)
-      .filter((p) => requested.pool === undefined || p === requested.pool)
-      .map((pool) => ({ pool, host: `${storage.layout.hostName}@${backend.name}#${pool}`, free: storage.freeGb(backend.name, pool, volumes) }))
-      .filter((c) => c.host !== v.host && c.free >= v.size)
-      .sort((a, b) => b.free - a.free);
-    const chosen = candidates[0];
-    if (!chosen) return noValidBackend;
-    return { backend, pool: chosen.pool, host: chosen.host };
+    const reading = this.measure(volumeId, rec);
+    this.o.log.info(`Migration of volume ${volumeId} progress: ${reading.percent}% (${reading.bytes} of ${rec.bytesTotal} bytes copied)`);
+    this.notices.progress(volume, rec, reading);
   }
 
   private releaseHeldStatus(volume: VolumeRecord, rec: MigrationRecord): void {
@@ -350,21 +303,17 @@ export class MigrationEngine {
       return v;
     });
     this.o.log.info(`Migration of volume ${volumeId} completed: now on ${volume.host} (${rec.kind}, ${rec.bytesTotal} bytes)`);
-    this.o.notifier.emit(
-      'volume.migrate.end',
-      'INFO',
-      this.payload(volume, rec, { migration_progress: 100, bytes_copied: rec.bytesTotal, bytes_total: rec.bytesTotal }),
-      this.publisher(rec.sourceHost),
-    );
+    this.notices.end(volume, rec);
     if (rec.retypeToTypeId) this.notifyRetype(volume, rec.sourceHost);
   }
 
   /**
    * Ends an in-flight migration in `error`: the copy stops, the temporary volume and its data go, the status the
-   * migration held is restored, the reason is logged, notified and kept in the state's outcomes. The source data
-   * is never touched. Returns false when there is nothing left to abort (already completing or finished).
+   * migration held is restored, the reason is logged, notified and kept in the state's outcomes, and a user message
+   * (`detail`, Cinder's fixed wording) is served at GET /messages. The source data is never touched. Returns false
+   * when there is nothing left to abort (already completing or finished).
    */
-  fail(volumeId: string, reason: string): boolean {
+  fail(volumeId: string, reason: string, detail: MessageField): boolean {
     const rec = this.state.migrations[volumeId];
     if (!rec) return false;
     if (rec.phase === 'swapped') return false;
@@ -376,7 +325,7 @@ export class MigrationEngine {
       clearInterval(rt.timer);
       this.running.delete(volumeId);
     }
-    const { percent, bytes } = rt ? { percent: rt.lastPercent, bytes: rt.lastBytes } : { percent: 0, bytes: 0 };
+    const reading = rt ? rt.meter.reading : { percent: 0, bytes: 0 };
     const volume = this.o.store.update((s) => {
       const v = s.volumes[volumeId];
       if (rec.targetId) delete s.volumes[rec.targetId];
@@ -392,23 +341,22 @@ export class MigrationEngine {
       const sourceFile = volume?.host ? this.o.storage.fileFor(volume.host, volume.name_id ?? volume.id) : undefined;
       if (rec.targetFile !== sourceFile) this.o.storage.removeFile(rec.targetFile);
     }
+    this.o.messages.migrationFailed({
+      projectId: rec.requestProjectId ?? volume?.project_id ?? this.o.internalProject,
+      requestId: rec.requestId,
+      volumeId,
+      detail,
+    });
     this.o.log.error(`Migration of volume ${volumeId} failed: ${reason}`);
-    if (volume) {
-      this.o.notifier.emit(
-        'volume.migrate.error',
-        'ERROR',
-        this.payload(volume, rec, { reason, migration_progress: percent, bytes_copied: bytes, bytes_total: rec.bytesTotal }),
-        this.publisher(rec.sourceHost),
-      );
-    }
+    if (volume) this.notices.error(volume, rec, reason, reading);
     return true;
   }
 
   /** Aborts the migration of a volume if one is in flight and still abortable (not yet completing). */
-  abort(volumeId: string, reason: string): boolean {
+  abort(volumeId: string, reason: string, detail: MessageField): boolean {
     const rec = this.state.migrations[volumeId];
     if (!rec || rec.phase === 'completing' || rec.phase === 'swapped') return false;
-    return this.fail(volumeId, reason);
+    return this.fail(volumeId, reason, detail);
   }
 
   /**
@@ -417,7 +365,7 @@ export class MigrationEngine {
    */
   recover(reason: string): void {
     for (const rec of Object.values(this.state.migrations)) {
-      for (const pid of rec.pids) killOurCopy(pid, rec.targetFile, this.o.log);
+      for (const pid of rec.pids) killOrphanedCopy(pid, rec.targetFile, (line) => this.o.log.warn(`Recovery: ${line}`));
       if (rec.phase === 'swapped') {
         const v = this.state.volumes[rec.volumeId];
         if (v) {
@@ -430,7 +378,7 @@ export class MigrationEngine {
           continue;
         }
       }
-      this.fail(rec.volumeId, reason);
+      this.fail(rec.volumeId, reason, MIGRATION_FAILURE.serviceStopped);
     }
   }
 
@@ -449,74 +397,5 @@ export class MigrationEngine {
     await Promise.all(jobs);
     this.running.clear();
     this.recover(reason);
-  }
-}
-
-function killOurCopy(pid: number, targetFile: string | null, log: SandboxLog): void {
-  let argv: string[];
-  try {
-    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return;
-  }
-  // A recorded pid may have been reused by an unrelated process since: only end a dd writing our target.
-  const isOurs = /(^|\/)dd$/.test(argv[0] ?? '') && targetFile !== null && argv.includes(`of=${targetFile}`);
-  if (!isOurs) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-    log.warn(`Recovery: killed orphaned copy process ${pid} (${argv.filter(Boolean).join(' ')})`);
-  } catch {
-    /* already gone */
-  }
-}
-
-/** Per-backend limit on concurrent copies; a copy between two backends holds a slot on each. */
-class CopySlots {
-  private readonly limit: number;
-  private readonly active = new Map<string, number>();
-  private readonly waiters: { backends: string[]; grant: () => void }[] = [];
-
-  constructor(limit: number) {
-    this.limit = Math.max(1, limit);
-  }
-
-  available(backends: string[]): boolean {
-    return backends.every((b) => (this.active.get(b) ?? 0) < this.limit);
-  }
-
-  acquire(backends: string[], signal: AbortSignal): Promise<() => void> {
-    return new Promise((resolve, reject) => {
-      const grant = () => {
-        for (const b of backends) this.active.set(b, (this.active.get(b) ?? 0) + 1);
-        signal.removeEventListener('abort', onAbort);
-        let released = false;
-        resolve(() => {
-          if (released) return;
-          released = true;
-          for (const b of backends) this.active.set(b, (this.active.get(b) ?? 1) - 1);
-          this.wake();
-        });
-      };
-      const waiter = { backends, grant };
-      const onAbort = () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error('aborted'));
-      };
-      if (signal.aborted) return reject(new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (this.waiters.length === 0 && this.available(backends)) grant();
-      else this.waiters.push(waiter);
-    });
-  }
-
-  private wake(): void {
-    for (let i = 0; i < this.waiters.length; ) {
-      const w = this.waiters[i]!;
-      if (this.available(w.backends)) {
-        this.waiters.splice(i, 1);
-        w.grant();
-      } else i++;
-    }
   }
 }

@@ -20,7 +20,7 @@ export const invalidVolume = (reason: string) => new ApiFault(400, `Invalid volu
 export const invalidInput = (reason: string) => new ApiFault(400, `Invalid input received: ${reason}`);
 export const policyForbids = (action: string) => new ApiFault(403, `Policy doesn't allow ${action} to be performed.`);
 
-/** The one message Cinder gives for all six reasons a migration is refused (volume/api.py migrate_volume). */
+/** The one message Cinder gives for all six reasons a migration is refused (its volume API's migrate_volume). */
 export function migrateRefused(volumeId: string): ApiFault {
   return invalidVolume(
     `Volume ${volumeId} status must be available or in-use, must not be migrating, have snapshots, be replicated, ` +
@@ -59,7 +59,7 @@ export function pyStr(value: unknown): string {
   return typeof value === 'string' ? value : pyRepr(value);
 }
 
-/** `Invalid input for field/attribute <field>. Value: <value>. <message>` (cinder/api/validation/validators.py). */
+/** `Invalid input for field/attribute <field>. Value: <value>. <message>`: Cinder's JSON-schema validation message. */
 export function schemaError(field: string | undefined, value: unknown, message: string): ApiFault {
   if (field === undefined) return badRequest(message);
   return badRequest(`Invalid input for field/attribute ${field}. Value: ${pyStr(value)}. ${message}`);

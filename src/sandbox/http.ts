@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { ApiFault, badRequest } from './faults.js';
 
 export const MIN_MINOR = 0;
-/** Upstream Cinder stops at 3.71; 3.72 is the progress contract's microversion. */
+/**
+ * Upstream Cinder stops at 3.71; 3.72 is the progress contract's microversion (`migration_progress`). The sandbox
+ * can be pinned lower (`--max-microversion`) to stand in for a cloud without it.
+ */
 export const MAX_MINOR = 72;
 
 export interface ApiRequest {
@@ -27,9 +30,9 @@ export type ApiHandler = (request: ApiRequest) => Promise<ApiResponse> | ApiResp
 
 /**
  * `OpenStack-API-Version: volume 3.NN` (or `volume latest`); none means 3.0. Out of range is 406 and a malformed
- * version 400, as in cinder/api/openstack/__init__.py and wsgi.py.
+ * version 400, as Cinder's API layer answers them (test/conformance/fixtures/microversion-too-high.json).
  */
-export function parseMicroversion(header: string | string[] | undefined): number {
+export function parseMicroversion(header: string | string[] | undefined, maxMinor = MAX_MINOR): number {
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value) return MIN_MINOR;
   const entry = value
@@ -38,15 +41,15 @@ export function parseMicroversion(header: string | string[] | undefined): number
     .find(([service]) => service?.toLowerCase() === 'volume');
   if (!entry || entry[1] === undefined) return MIN_MINOR;
   const version = entry[1];
-  if (version.toLowerCase() === 'latest') return MAX_MINOR;
+  if (version.toLowerCase() === 'latest') return maxMinor;
   const match = /^([1-9]\d*)\.([1-9]\d*|0)$/.exec(version);
   if (!match) {
     throw badRequest(`API Version String ${version} is of invalid format. Must be of format MajorNum.MinorNum.`);
   }
   const major = Number(match[1]);
   const minor = Number(match[2]);
-  if (major !== 3 || minor < MIN_MINOR || minor > MAX_MINOR) {
-    throw new ApiFault(406, `Version ${version} is not supported by the API. Minimum is 3.${MIN_MINOR} and maximum is 3.${MAX_MINOR}.`);
+  if (major !== 3 || minor < MIN_MINOR || minor > maxMinor) {
+    throw new ApiFault(406, `Version ${version} is not supported by the API. Minimum is 3.${MIN_MINOR} and maximum is 3.${maxMinor}.`);
   }
   return minor;
 }
@@ -71,10 +74,13 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** A plain node:http server around one handler: request ids, microversion echo, JSON and fault encoding. */
-export function createApiServer(handler: ApiHandler, onError: (err: unknown) => void): Server {
+/**
+ * A plain node:http server around one handler: request ids, microversion negotiation up to `maxMinor` and its echo,
+ * JSON and fault encoding.
+ */
+export function createApiServer(handler: ApiHandler, onError: (err: unknown) => void, maxMinor = MAX_MINOR): Server {
   return createServer((req, res) => {
-    void serve(req, res, handler).catch((err: unknown) => {
+    void serve(req, res, handler, maxMinor).catch((err: unknown) => {
       onError(err);
       if (!res.headersSent) {
         res.writeHead(500, { 'Content-Type': 'application/json', 'x-openstack-request-id': `req-${randomUUID()}` });
@@ -84,7 +90,7 @@ export function createApiServer(handler: ApiHandler, onError: (err: unknown) => 
   });
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handler: ApiHandler): Promise<void> {
+async function serve(req: IncomingMessage, res: ServerResponse, handler: ApiHandler, maxMinor: number): Promise<void> {
   const requestId = `req-${randomUUID()}`;
   const host = req.headers.host ?? 'localhost';
   const origin = `http://${host}`;
@@ -96,7 +102,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: ApiHand
   let response: ApiResponse;
   let minor = MIN_MINOR;
   try {
-    minor = parseMicroversion(req.headers['openstack-api-version']);
+    minor = parseMicroversion(req.headers['openstack-api-version'], maxMinor);
     const text = await readBody(req);
     let body: unknown;
     if (text.trim() !== '') {

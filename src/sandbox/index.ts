@@ -3,21 +3,23 @@ import { mkdtemp } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SandboxApi } from './api.js';
 import { Storage } from './backends.js';
 import { MigrationEngine } from './engine.js';
-import { createApiServer } from './http.js';
+import { createApiServer, MAX_MINOR, MIN_MINOR } from './http.js';
 import { DEFAULT_LAYOUT, type SandboxLayout } from './layout.js';
 import { SandboxLog } from './log.js';
 import { MiB } from './movers.js';
 import { createNotifier, type Notifier } from './notifications.js';
+import { UserMessages } from './messages.js';
+import { Provisioning } from './provisioning.js';
+import { createRouter } from './routes/router.js';
 import { seedDemo } from './seed.js';
 import { apiTimestamp, StateStore, type SandboxState } from './state.js';
 import { stableUuid } from './views.js';
 
 export { DEFAULT_LAYOUT } from './layout.js';
 export type { SandboxLayout, BackendConfig, VolumeTypeConfig } from './layout.js';
-export { INDETERMINATE_PROGRESS } from './engine.js';
+export { INDETERMINATE_PROGRESS } from './migration-progress.js';
 
 export interface SandboxOptions {
   /** Address to bind; loopback unless told otherwise. */
@@ -41,6 +43,8 @@ export interface SandboxOptions {
   maxConcurrentCopies?: number;
   /** Bytes a volume of size 1 occupies (default 1 GiB; tests use a few MiB so copies are quick). */
   gibBytes?: number;
+  /** NN of the newest microversion served, 3.NN (default 72, the progress contract; below it no `migration_progress`). */
+  maxMinorVersion?: number;
   /** How long short-lived states (`starting`, `creating`, `completing`) stay visible, in ms (default 300). */
   phaseDelayMs?: number;
   layout?: SandboxLayout;
@@ -53,11 +57,16 @@ export interface SandboxHandle {
   url: string;
   port: number;
   dataDir: string;
+  /** The sandbox made `dataDir` itself (no `dataDir` option): a temporary directory stop() removes. */
+  temporaryDataDir: boolean;
   logPath: string;
   notificationsPath: string;
   /** Ids of the volumes `--seed demo` created (empty otherwise or on a restart). */
   seededVolumeIds: string[];
-  /** Stops accepting requests, ends in-flight copies (their migrations end in `error`), closes the notifier. */
+  /**
+   * Stops accepting requests, ends in-flight copies (their migrations end in `error`), closes the notifier, and
+   * removes the data directory if it is a temporary one the sandbox made.
+   */
   stop(): Promise<void>;
 }
 
@@ -76,7 +85,7 @@ function freshState(layout: SandboxLayout): SandboxState {
       extra_specs: t.backendName ? { volume_backend_name: t.backendName } : {},
     };
   }
-  return { version: 1, volumes: {}, snapshots: {}, volumeTypes, services: [], migrations: {}, outcomes: [] };
+  return { version: 1, volumes: {}, snapshots: {}, volumeTypes, services: [], migrations: {}, outcomes: [], messages: [] };
 }
 
 /** Services follow the layout (a changed layout on an old data dir gains or loses services), keeping admin changes. */
@@ -173,32 +182,48 @@ function claimDataDir(dataDir: string): () => void {
  * saved state (migrations that were in flight end in `error`, their copies killed, their targets removed).
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const temporary = options.dataDir === undefined;
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'volmig-sandbox-'))));
   mkdirSync(dataDir, { recursive: true });
   const releaseDataDir = claimDataDir(dataDir);
   try {
-    return await startIn(dataDir, options, releaseDataDir);
+    const handle = await startIn(dataDir, options, releaseDataDir);
+    return {
+      ...handle,
+      temporaryDataDir: temporary,
+      async stop() {
+        await handle.stop();
+        // Its sparse volume files add up to 20 GiB and more of apparent size: left behind, they pile up.
+        if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   } catch (err) {
     releaseDataDir();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir: () => void): Promise<SandboxHandle> {
+async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir: () => void): Promise<Omit<SandboxHandle, 'temporaryDataDir'>> {
   const layout = options.layout ?? DEFAULT_LAYOUT;
   const reportIntervalSeconds = options.reportIntervalSeconds ?? 5;
   const phaseDelayMs = options.phaseDelayMs ?? 300;
   const internalProject = options.internalProject ?? INTERNAL_PROJECT;
+  const maxMinor = Math.min(MAX_MINOR, Math.max(MIN_MINOR, options.maxMinorVersion ?? MAX_MINOR));
   const log = new SandboxLog(join(dataDir, 'sandbox.log'), options.onLog);
   const { store, created } = StateStore.open(join(dataDir, 'state.json'), () => freshState(layout));
   syncServices(store, layout);
   const storage = new Storage(layout, dataDir, options.gibBytes ?? 1024 * MiB);
   const notifier: Notifier = await createNotifier({ dataDir, transportUrl: options.transportUrl, log: (line) => log.info(line) });
+  const provisioning = new Provisioning(store, storage, log, phaseDelayMs);
+  const messages = new UserMessages(store);
   const engine = new MigrationEngine({
     store,
     storage,
     log,
     notifier,
+    provisioning,
+    messages,
     internalProject,
     reportIntervalMs: Math.max(50, reportIntervalSeconds * 1000),
     copyRateBytesPerSecond: options.copyRateMiBps ? options.copyRateMiBps * MiB : undefined,
@@ -210,8 +235,11 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
     engine.recover('the sandbox stopped while the migration was in flight');
     tidyAfterRestart(store, storage, log);
   }
-  const api = new SandboxApi({ store, storage, engine, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs });
-  const server = createApiServer(api.handle, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+  const router = createRouter(
+    { store, storage, engine, provisioning, messages, log, adminProjects: options.adminProjects ?? ['admin'], internalProject, phaseDelayMs },
+    maxMinor,
+  );
+  const server = createApiServer(router, (err) => log.error(`Unhandled error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`), maxMinor);
   const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolvePromise, reject) => {
@@ -228,7 +256,7 @@ async function startIn(dataDir: string, options: SandboxOptions, releaseDataDir:
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}/v3`;
-  const seededVolumeIds = created && options.seed === 'demo' ? seedDemo(api, store, storage) : [];
+  const seededVolumeIds = created && options.seed === 'demo' ? seedDemo(provisioning, store, storage) : [];
   log.info(`Sandbox listening on ${url} (data dir ${dataDir}, ${seededVolumeIds.length} volumes seeded)`);
 
   let stopping: Promise<void> | undefined;

@@ -1,15 +1,17 @@
 /**
  * The sandbox's notifications, in oslo.messaging's v2 envelope (what Cinder's messagingv2 notifier sends and
  * Ceilometer reads). Every notification is appended to `<dataDir>/notifications.jsonl`; with a transport URL it is
- * also published to RabbitMQ the way oslo publishes it (see ./amqp/publisher.ts).
+ * also published to RabbitMQ the way oslo publishes it, through the publisher the CLI shares (src/notify/).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AmqpNotificationPublisher } from './amqp/publisher.js';
-import { parseTransportUrl } from './amqp/transport-url.js';
+import { UsageError } from '../errors.js';
+import { AmqpNotificationPublisher } from '../notify/amqp.js';
+import { buildEnvelope as buildOsloEnvelope, envelopeAt, MonotonicMicros, routingKeyFor, type NotificationPriority } from '../notify/envelope.js';
+import { parseTransportUrl, TransportUrlError } from '../notify/transport-url.js';
 
-export type NotificationPriority = 'INFO' | 'ERROR';
+export type { NotificationPriority } from '../notify/envelope.js';
 
 export interface Notifier {
   emit(eventType: string, priority: NotificationPriority, payload: Record<string, unknown>, publisherHost: string): void;
@@ -18,96 +20,9 @@ export interface Notifier {
 
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
 
-// Python's json.dumps (which oslo uses for both layers) escapes everything outside printable ASCII.
-function pythonJsonString(text: string): string {
-  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-// Python prints floats with repr(): the same shortest digits as JS, but in exponent form below 1e-4, with a
-// two-digit exponent ("1e-05"). Doubles from 1e16 up are all integers, which both print as integers.
-function pythonJsonNumber(value: number): string {
-  if (!Number.isFinite(value)) return 'null';
-  if (Number.isInteger(value)) return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
-  const [mantissa, exponentText] = value.toExponential().split('e') as [string, string];
-  const exponent = Number(exponentText);
-  const sign = value < 0 ? '-' : '';
-  const digits = mantissa.replace('-', '').replace('.', '');
-  if (exponent < -4) {
-    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : '';
-    return `${sign}${digits[0]}${fraction}e-${String(-exponent).padStart(2, '0')}`;
-  }
-  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
-  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
-  return `${sign}${whole}.${digits.slice(exponent + 1) || '0'}`;
-}
-
-/** The bytes Python's `json.dumps(value)` produces (default separators `", "` and `": "`, ensure_ascii). */
-function pythonJsonDumps(value: unknown, seen: Set<object> = new Set()): string | undefined {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return pythonJsonString(value);
-    case 'number':
-      return pythonJsonNumber(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-  }
-  const object = value as object;
-  if (typeof (object as { toJSON?: unknown }).toJSON === 'function') {
-    return pythonJsonDumps((object as { toJSON: () => unknown }).toJSON(), seen);
-  }
-  if (seen.has(object)) throw new TypeError('payload contains a circular reference');
-  seen.add(object);
-  try {
-    if (Array.isArray(object)) {
-      return `[${object.map((item) => pythonJsonDumps(item, seen) ?? 'null').join(', ')}]`;
-    }
-    const members: string[] = [];
-    for (const [key, member] of Object.entries(object)) {
-      const text = pythonJsonDumps(member, seen);
-      if (text !== undefined) members.push(`${pythonJsonString(key)}: ${text}`);
-    }
-    return `{${members.join(', ')}}`;
-  } finally {
-    seen.delete(object);
-  }
-}
-
-/** oslo's `str(timeutils.utcnow())` form, always with the six fractional digits: `2026-11-27 08:59:06.893512`. */
-function formatTimestamp(epochMicros: number): string {
-  const iso = new Date(Math.floor(epochMicros / 1000)).toISOString();
-  const micros = String(((epochMicros % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0');
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${micros}`;
-}
-
-function envelopeAt(
-  eventType: string,
-  priority: NotificationPriority,
-  payload: Record<string, unknown>,
-  publisherHost: string,
-  messageId: string,
-  epochMicros: number,
-): string {
-  const message = pythonJsonDumps({
-    message_id: messageId,
-    publisher_id: `volume.${publisherHost}`,
-    event_type: eventType,
-    priority,
-    payload,
-    timestamp: formatTimestamp(epochMicros),
-  })!;
-  return `{"oslo.version": "2.0", "oslo.message": ${pythonJsonString(message)}}`;
-}
-
 /**
- * One notification as oslo.messaging's v2 envelope, JSON text without a newline, byte for byte what Python's
- * json.dumps writes. Throws TypeError on a payload JSON cannot hold (circular).
+ * One notification as the sandbox sends it (publisher `volume.<host@backend>`, as Cinder's volume service), in
+ * oslo.messaging's v2 envelope. Throws TypeError on a payload JSON cannot hold (circular).
  */
 export function buildEnvelope(
   eventType: string,
@@ -116,8 +31,7 @@ export function buildEnvelope(
   publisherHost: string,
   options: { now?: Date; messageId?: string } = {},
 ): string {
-  const now = options.now ?? new Date();
-  return envelopeAt(eventType, priority, payload, publisherHost, options.messageId ?? randomUUID(), now.getTime() * 1000);
+  return buildOsloEnvelope(eventType, priority, payload, `volume.${publisherHost}`, options);
 }
 
 function errorText(err: unknown): string {
@@ -128,7 +42,7 @@ class FileAndBrokerNotifier implements Notifier {
   private pending: string[] = [];
   private writing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private lastMicros = 0;
+  private readonly clock = new MonotonicMicros();
   private writeFailureLogged = false;
   private emitAfterCloseLogged = false;
 
@@ -147,18 +61,16 @@ class FileAndBrokerNotifier implements Notifier {
       }
       return;
     }
-    // Millisecond clock, but strictly increasing microseconds: consumers that sort by timestamp keep emit order.
-    this.lastMicros = Math.max(Date.now() * 1000, this.lastMicros + 1);
     let envelope: string;
     try {
-      envelope = envelopeAt(eventType, priority, payload, publisherHost, randomUUID(), this.lastMicros);
+      envelope = envelopeAt(eventType, priority, payload, `volume.${publisherHost}`, randomUUID(), this.clock.next());
     } catch (err) {
       this.say(`${eventType} not recorded: ${errorText(err)}`);
       return;
     }
     this.pending.push(`${envelope}\n`);
     this.scheduleWrite();
-    this.publisher?.publish(`notifications.${priority.toLowerCase()}`, Buffer.from(envelope, 'utf8'));
+    this.publisher?.publish(routingKeyFor(priority), Buffer.from(envelope, 'utf8'));
   }
 
   close(): Promise<void> {
@@ -213,12 +125,18 @@ export async function createNotifier(options: {
 }): Promise<Notifier> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const fileName = join(options.dataDir, NOTIFICATIONS_FILE);
-  // Validate before touching the disk so a mistyped URL fails the start-up cleanly.
-  if (options.transportUrl !== undefined) parseTransportUrl(options.transportUrl);
+  // Validate before touching the disk so a mistyped URL fails the start-up cleanly (exit 2, one line).
+  if (options.transportUrl !== undefined) {
+    try {
+      parseTransportUrl(options.transportUrl);
+    } catch (err) {
+      throw err instanceof TransportUrlError ? new UsageError(err.message) : err;
+    }
+  }
   await mkdir(options.dataDir, { recursive: true });
   const file = await open(fileName, 'a', 0o644);
   const publisher =
-    options.transportUrl === undefined ? undefined : new AmqpNotificationPublisher(options.transportUrl, { log, fileName });
+    options.transportUrl === undefined ? undefined : new AmqpNotificationPublisher(options.transportUrl, { log, keptIn: fileName, owner: 'the sandbox' });
   publisher?.start();
   return new FileAndBrokerNotifier(file, fileName, publisher, log);
 }

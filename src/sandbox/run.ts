@@ -1,3 +1,4 @@
+import { MAX_MINOR, MIN_MINOR } from './http.js';
 import { startSandbox, type SandboxOptions } from './index.js';
 export { DataDirInUseError } from './index.js';
 
@@ -14,6 +15,7 @@ export interface SandboxFlags {
   adminProjects?: string;
   sizeUnitMib?: string;
   phaseDelayMs?: string;
+  maxMicroversion?: string;
 }
 
 /** A bad flag value: the message is one line naming the flag, the value and what is expected. */
@@ -26,6 +28,17 @@ function positiveNumber(flag: string, value: string | undefined, integer = false
     throw new SandboxFlagError(`invalid value for ${flag}: '${value}' (expected a positive ${integer ? 'integer' : 'number'})`);
   }
   return n;
+}
+
+/** `3.NN` within the sandbox's range, as its minor number. */
+function microversionMinor(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^3\.(0|[1-9]\d*)$/.exec(value.trim());
+  const minor = m ? Number(m[1]) : NaN;
+  if (!(minor >= MIN_MINOR && minor <= MAX_MINOR)) {
+    throw new SandboxFlagError(`invalid value for ${flag}: '${value}' (expected a microversion from 3.${MIN_MINOR} to 3.${MAX_MINOR})`);
+  }
+  return minor;
 }
 
 export function parseSandboxFlags(flags: SandboxFlags): SandboxOptions {
@@ -57,6 +70,7 @@ export function parseSandboxFlags(flags: SandboxFlags): SandboxOptions {
     adminProjects: flags.adminProjects?.split(',').map((p) => p.trim()).filter(Boolean),
     gibBytes: sizeUnitMib === undefined ? undefined : sizeUnitMib * 1024 * 1024,
     phaseDelayMs: phaseDelay,
+    maxMinorVersion: microversionMinor('--max-microversion', flags.maxMicroversion),
   };
 }
 
@@ -70,7 +84,8 @@ export interface SandboxConsole {
 }
 
 /**
- * Runs the sandbox until SIGINT or SIGTERM. The first stdout line is machine-readable
+ * Runs the sandbox until SIGINT or SIGTERM, then stops it and removes its data directory if it made a temporary
+ * one. The first stdout line is machine-readable
  * (`Block Storage API listening on http://127.0.0.1:PORT/v3`), the second a ready-to-paste export line.
  */
 export async function runSandbox(options: SandboxOptions, io: SandboxConsole): Promise<number> {
@@ -79,7 +94,7 @@ export async function runSandbox(options: SandboxOptions, io: SandboxConsole): P
   io.stdout.write(`export OS_AUTH_TYPE=noauth OS_ENDPOINT=${sandbox.url} OS_PROJECT_ID=admin OS_USER_ID=admin\n`);
   io.stderr.write(
     [
-      `Data directory: ${sandbox.dataDir}`,
+      `Data directory: ${sandbox.dataDir}${sandbox.temporaryDataDir ? ' (temporary: removed when the sandbox stops; --data-dir keeps one)' : ''}`,
       `Log: ${sandbox.logPath}`,
       `Notifications: ${sandbox.notificationsPath}`,
       sandbox.seededVolumeIds.length > 0 ? `Seeded ${sandbox.seededVolumeIds.length} demo volumes.` : undefined,
@@ -101,7 +116,9 @@ export async function runSandbox(options: SandboxOptions, io: SandboxConsole): P
     signals.on('SIGTERM', onTerm);
   });
   io.stderr.write(`${signal}: stopping the sandbox\n`);
+  // stop() removes a temporary data directory (a --data-dir the user gave is theirs to keep).
   await sandbox.stop();
+  if (sandbox.temporaryDataDir) io.stderr.write(`Removed the temporary data directory ${sandbox.dataDir}.\n`);
   io.stderr.write('Sandbox stopped.\n');
   return 0;
 }

@@ -1,8 +1,8 @@
 import { createCipheriv, createHash } from 'node:crypto';
-import type { SandboxApi } from './api.js';
 import type { Storage } from './backends.js';
 import type { StateStore } from './state.js';
 import { MiB } from './movers.js';
+import type { Provisioning } from './provisioning.js';
 
 export const DEMO_MEMBER_PROJECT = 'demo';
 
@@ -18,7 +18,7 @@ function pattern(label: string, length: number): Buffer {
  * snapshots), each with a little data (1 MiB at the start, at a third and at two thirds of the volume; the rest a
  * hole), plus one volume of the member project `demo`.
  */
-export function seedDemo(api: SandboxApi, store: StateStore, storage: Storage): string[] {
+export function seedDemo(provisioning: Provisioning, store: StateStore, storage: Storage): string[] {
   const defaultType = Object.values(store.state.volumeTypes).find((t) => t.name === '__DEFAULT__')!;
   const created: string[] = [];
   const write = (host: string, id: string, sizeGb: number, label: string) => {
@@ -35,7 +35,7 @@ export function seedDemo(api: SandboxApi, store: StateStore, storage: Storage): 
       const host = `${storage.layout.hostName}@${backend.name}#${pool.name}`;
       for (const size of [1, 2]) {
         const name = `demo-${pool.name}-${size}g`;
-        const v = api.newVolume({ projectId: 'admin', userId: 'admin', size, name, description: `demo volume on ${host}`, typeId: defaultType.id, host, immediate: true });
+        const v = provisioning.newVolume({ projectId: 'admin', userId: 'admin', size, name, description: `demo volume on ${host}`, typeId: defaultType.id, host, immediate: true });
         write(host, v.id, size, name);
         created.push(v.id);
       }
@@ -43,7 +43,7 @@ export function seedDemo(api: SandboxApi, store: StateStore, storage: Storage): 
   }
   const first = storage.layout.backends[0]!;
   const memberHost = `${storage.layout.hostName}@${first.name}#${first.pools[0]!.name}`;
-  const member = api.newVolume({
+  const member = provisioning.newVolume({
     projectId: DEMO_MEMBER_PROJECT,
     userId: DEMO_MEMBER_PROJECT,
     size: 1,

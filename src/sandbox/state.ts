@@ -95,7 +95,9 @@ export interface MigrationRecord {
   pids: number[];
   bytesTotal: number;
   startedAt: string;
+  /** The os-migrate_volume / os-retype request that started it, and its caller's project (for user messages). */
   requestId: string;
+  requestProjectId?: string;
 }
 
 /** The outcome of a finished migration, kept so the reason of an error or abort is never lost. */
@@ -109,6 +111,24 @@ export interface MigrationOutcome {
   finishedAt: string;
 }
 
+/**
+ * A user message (Cinder's `messages` table): what the API serves at GET /messages about an asynchronous failure
+ * that the caller was told was accepted. `user_message` is built from the action and detail ids when served.
+ */
+export interface MessageRecord {
+  id: string;
+  project_id: string;
+  request_id: string;
+  resource_type: 'VOLUME';
+  resource_uuid: string;
+  action_id: string;
+  detail_id: string;
+  event_id: string;
+  message_level: 'ERROR';
+  created_at: string;
+  expires_at: string;
+}
+
 export interface SandboxState {
   version: 1;
   volumes: Record<string, VolumeRecord>;
@@ -117,6 +137,7 @@ export interface SandboxState {
   services: ServiceRecord[];
   migrations: Record<string, MigrationRecord>;
   outcomes: MigrationOutcome[];
+  messages: MessageRecord[];
 }
 
 const OUTCOMES_KEPT = 500;
@@ -140,6 +161,7 @@ export class StateStore {
       const state = JSON.parse(readFileSync(path, 'utf8')) as SandboxState;
       state.outcomes ??= [];
       state.migrations ??= {};
+      state.messages ??= [];
       return { store: new StateStore(path, state), created: false };
     }
     const store = new StateStore(path, fresh());

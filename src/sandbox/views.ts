@@ -34,8 +34,8 @@ export function volumeSummary(v: VolumeRecord, ctx: ViewContext): Record<string,
 }
 
 /**
- * GET /volumes/{id} and /volumes/detail, key for key as Cinder 21 answers (see the transcripts); admin-only keys
- * only for admins; newer keys only from the microversion that introduced them.
+ * GET /volumes/{id} and /volumes/detail, key for key as Cinder 21 answers (test/sandbox/api.test.ts pins the
+ * recorded order); admin-only keys only for admins; newer keys only from the microversion that introduced them.
  */
 export function volumeDetail(
   v: VolumeRecord,

@@ -210,7 +210,8 @@ describe('listing', () => {
     expect(counted.body.volumes).toHaveLength(2);
     expect(seen).toEqual(all.body.volumes.map((v: { id: string }) => v.id));
     const marker = await sb.call('GET', '/volumes?marker=00000000-0000-0000-0000-000000000000');
-    expect(marker.body).toEqual({ itemNotFound: { code: 404, message: 'Marker 00000000-0000-0000-0000-000000000000 could not be found.' } });
+    // Cinder fetches the marker as a volume (VolumeNotFound), not as a list member.
+    expect(marker.body).toEqual({ itemNotFound: { code: 404, message: 'Volume 00000000-0000-0000-0000-000000000000 could not be found.' } });
     const badLimit = await sb.call('GET', '/volumes?limit=abc');
     expect(badLimit.body).toEqual({ badRequest: { code: 400, message: 'limit param must be an integer' } });
   });

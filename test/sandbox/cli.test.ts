@@ -1,12 +1,14 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { Io } from '../../src/io.js';
 import { capture, runVolmig } from '../helpers/run.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { startTestSandbox, waitFor } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'volmig-sandbox-cli-'));
@@ -44,6 +46,27 @@ describe('volmig sandbox', () => {
     expect(await run).toBe(0);
     expect(stderr.text).toContain('SIGINT: stopping the sandbox');
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+    // A --data-dir the user gave stays, with its state.
+    expect(stderr.text).toContain(`Data directory: ${dataDir}\n`);
+    expect(stderr.text).not.toContain('Removed the temporary data directory');
+    expect(existsSync(join(dataDir, 'state.json'))).toBe(true);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('removes its own temporary data directory on %s', async (signal) => {
+    const stdout = capture();
+    const stderr = capture();
+    const signals = new EventEmitter();
+    const io: Io = { stdout, stderr, env: { HOME: '/nonexistent' }, isTTY: false, cwd: dataDir, signals };
+    const run = main(['node', 'volmig', 'sandbox', '--port', '0', '--seed', 'demo', '--size-unit-mib', '16'], io);
+    const text = await waitFor(async () => stderr.text, (t) => t.includes('Press Ctrl+C to stop.'), 5000);
+    const dir = /^Data directory: (.+) \(temporary: removed when the sandbox stops; --data-dir keeps one\)$/m.exec(text)?.[1];
+    expect(dir).toBeDefined();
+    expect(existsSync(join(dir!, 'state.json'))).toBe(true);
+    expect(readdirSync(join(dir!, 'backends', 'lvm-1', 'lvm-1')).length).toBeGreaterThan(0);
+    signals.emit(signal);
+    expect(await run).toBe(0);
+    expect(existsSync(dir!)).toBe(false);
+    expect(stderr.text.split('\n').slice(-4)).toEqual([`${signal}: stopping the sandbox`, `Removed the temporary data directory ${dir}.`, 'Sandbox stopped.', '']);
   });
 
   it('rejects a bad flag value with one line and exit code 2', async () => {
@@ -92,5 +115,63 @@ describe('volmig sandbox', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('the standalone entry dist/sandbox/main.js is `volmig sandbox`: same usage errors, same exit 6 for a taken port', async () => {
+    const entry = resolve('dist/sandbox/main.js');
+    const run = (args: string[]) => spawnSync(process.execPath, [entry, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, HOME: '/nonexistent' } });
+    const bad = run(['--port', '0', '--copy-rate', 'fast']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe("Error: invalid value for --copy-rate: 'fast' (expected a positive number)\n");
+    const unknown = run(['--prot', '0']);
+    expect(unknown.status).toBe(2);
+    // commander's own wording (its capital E is another change's business): what matters is one line and exit 2.
+    expect(unknown.stderr.split('\n')[0]).toMatch(/^error: unknown option '--prot'$/i);
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const taken = run(['--port', String(port), '--data-dir', join(dataDir, 'entry-busy')]);
+      expect(taken.status).toBe(6);
+      expect(taken.stderr.trim().split('\n')).toHaveLength(1);
+      expect(taken.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(taken.stdout).toBe('');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('as a real process, a SIGTERM stops it with exit 0 and removes its temporary data directory', async () => {
+    const child = spawn(process.execPath, [resolve('dist/sandbox/main.js'), '--port', '0', '--seed', 'demo', '--size-unit-mib', '16'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: '/nonexistent' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitFor(async () => stderr, (t) => t.includes('Press Ctrl+C to stop.'), 10_000);
+      const dir = /^Data directory: (\S+) \(temporary/m.exec(stderr)![1]!;
+      expect(existsSync(join(dir, 'state.json'))).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(existsSync(dir)).toBe(false);
+      expect(stderr).toContain(`Removed the temporary data directory ${dir}.`);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('in-process too, stop() removes the temporary data directory it made and keeps one it was given', async () => {
+    const temporary = await startSandbox({ port: 0, seed: 'demo', gibBytes: 1024 * 1024 });
+    expect(temporary.temporaryDataDir).toBe(true);
+    expect(existsSync(join(temporary.dataDir, 'state.json'))).toBe(true);
+    await temporary.stop();
+    expect(existsSync(temporary.dataDir)).toBe(false);
+    const given = join(dataDir, 'given');
+    const kept = await startSandbox({ port: 0, dataDir: given, gibBytes: 1024 * 1024 });
+    expect(kept.temporaryDataDir).toBe(false);
+    await kept.stop();
+    expect(existsSync(join(given, 'state.json'))).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createNotificationPublisher, volmigPublisherId } from '../../../src/notify/publisher.js';
 import { createNotifier } from '../../../src/sandbox/notifications.js';
 import {
   announceUnavailable,
@@ -200,5 +201,44 @@ describe('sandbox notifications through RabbitMQ to an oslo.messaging listener',
     const received = ours();
     expect(received.filter((r) => r.priority === 'INFO').map((r) => r.event_type)).toEqual(['volume.migrate.start', 'volume.retype']);
     expect(received.filter((r) => r.priority === 'ERROR').map((r) => r.event_type)).toEqual(['volume.migrate.error']);
+  });
+});
+
+describe("volmig's own publisher (src/notify, for --notify) through RabbitMQ to an oslo.messaging listener", () => {
+  if (unavailable) {
+    unavailableTest(it, unavailable);
+    return;
+  }
+  const url = transportUrl!;
+  let listener: Listener | undefined;
+  afterEach(async () => {
+    await listener?.stop();
+    listener = undefined;
+  });
+
+  it('connects at the first publish and delivers INFO and ERROR notifications with the given publisher id', async () => {
+    listener = new Listener(url, ['--pool', 'volmig-cli-test']);
+    await listener.started();
+    const logs: string[] = [];
+    const publisher = createNotificationPublisher(url, { log: (line) => logs.push(line) });
+    // Nothing is said (nor connected) until there is something to publish.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(logs).toEqual([]);
+    const volumeId = randomUUID();
+    const publisherId = volmigPublisherId('ops-host');
+    publisher.publish('volume.migrate.start', 'INFO', { volume_id: volumeId, source: 'none' }, publisherId);
+    publisher.publish('volume.migrate.progress', 'INFO', { volume_id: volumeId, migration_progress: 40, source: 'process' }, publisherId);
+    publisher.publish('volume.migrate.error', 'ERROR', { volume_id: volumeId, reason: 'copy failed' }, publisherId);
+    await publisher.close(5000);
+    const ours = () => listener!.received.filter((r) => r.payload.volume_id === volumeId);
+    await listener.waitUntil(() => ours().length >= 3, 'three notifications');
+    expect(ours().map((r) => [r.priority, r.event_type, r.publisher_id])).toEqual([
+      ['INFO', 'volume.migrate.start', 'volmig.ops-host'],
+      ['INFO', 'volume.migrate.progress', 'volmig.ops-host'],
+      ['ERROR', 'volume.migrate.error', 'volmig.ops-host'],
+    ]);
+    expect(ours()[1]!.payload).toEqual({ volume_id: volumeId, migration_progress: 40, source: 'process' });
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^notifications: publishing to RabbitMQ at rabbit:\/\/guest:\*\*\*@127\.0\.0\.1:\d+\/\S* \(exchange openstack\)$/);
   });
 });

@@ -2,7 +2,8 @@
  * oslo.messaging transport URLs (`rabbit://user:pass@host:port[,user:pass@host2:port2]/[vhost]`), read the way
  * oslo's TransportURL.parse reads them, and their password-free form for log lines.
  */
-import { UsageError } from '../../errors.js';
+/** A transport URL volmig cannot read: one line, never the password (the CLI reports it as a usage error). */
+export class TransportUrlError extends Error {}
 
 export interface BrokerAddress {
   host: string;
@@ -68,7 +69,7 @@ function decode(text: string, what: string, redacted: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new UsageError(`invalid transport URL ${redacted}: bad percent-encoding in the ${what}`);
+    throw new TransportUrlError(`invalid transport URL ${redacted}: bad percent-encoding in the ${what}`);
   }
 }
 
@@ -76,10 +77,10 @@ export function parseTransportUrl(url: string): TransportTarget {
   const redacted = redactTransportUrl(url);
   const parts = splitUrl(url);
   if (!parts) {
-    throw new UsageError(`invalid transport URL ${redacted}: expected rabbit://user:pass@host:port/`);
+    throw new TransportUrlError(`invalid transport URL ${redacted}: expected rabbit://user:pass@host:port/`);
   }
   if (!SUPPORTED_SCHEMES.has(parts.scheme)) {
-    throw new UsageError(`unsupported transport URL scheme "${parts.scheme}:" in ${redacted}: use rabbit://user:pass@host:port/`);
+    throw new TransportUrlError(`unsupported transport URL scheme "${parts.scheme}:" in ${redacted}: use rabbit://user:pass@host:port/`);
   }
   const hosts: BrokerAddress[] = [];
   for (const segment of parts.netloc.split(',')) {
@@ -88,12 +89,12 @@ export function parseTransportUrl(url: string): TransportTarget {
     const hostPort = at === -1 ? segment : segment.slice(at + 1);
     const colon = userinfo.indexOf(':');
     const m = HOST_PORT.exec(hostPort);
-    if (!m) throw new UsageError(`invalid transport URL ${redacted}: cannot read a host`);
+    if (!m) throw new TransportUrlError(`invalid transport URL ${redacted}: cannot read a host`);
     const host = m[1]!.replace(/^\[|\]$/g, '');
-    if (host === '') throw new UsageError(`invalid transport URL ${redacted}: a host is missing`);
+    if (host === '') throw new TransportUrlError(`invalid transport URL ${redacted}: a host is missing`);
     const port = m[2] === undefined || m[2] === '' ? DEFAULT_PORT : Number(m[2]);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new UsageError(`invalid transport URL ${redacted}: port ${m[2]} is out of range`);
+      throw new TransportUrlError(`invalid transport URL ${redacted}: port ${m[2]} is out of range`);
     }
     hosts.push({
       host,

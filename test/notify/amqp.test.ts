@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AmqpNotificationPublisher } from '../../src/sandbox/amqp/publisher.js';
-import { parseTransportUrl, redactTransportUrl } from '../../src/sandbox/amqp/transport-url.js';
+import { AmqpNotificationPublisher } from '../../src/notify/amqp.js';
+import { parseTransportUrl, redactTransportUrl } from '../../src/notify/transport-url.js';
 
 describe('redactTransportUrl', () => {
   it.each([
@@ -71,7 +71,8 @@ describe('AmqpNotificationPublisher reconnects a bounded number of times', () =>
     const logs: string[] = [];
     const publisher = new AmqpNotificationPublisher(`rabbit://volmig:topsecret@127.0.0.1:${port}/`, {
       log: (line) => logs.push(line),
-      fileName: '/data/notifications.jsonl',
+      keptIn: '/data/notifications.jsonl',
+      owner: 'the sandbox',
       maxConnectAttempts: 3,
       initialDelayMs: 20,
       maxDelayMs: 40,

@@ -4,7 +4,8 @@
  * queue named after the routing key and bound to it, so messages wait for a consumer that has not started yet.
  *
  * Publishing never throws into the caller: an unreachable broker is logged once per outage, retried a bounded number
- * of times, then given up on (the notifications file stays the record).
+ * of times, then given up on. It connects at the first message (or at start()). Log lines name the broker by its
+ * password-free URL, and any error text is scrubbed of the passwords before it is logged.
  */
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { parseTransportUrl, type TransportTarget } from './transport-url.js';
@@ -13,8 +14,10 @@ export const NOTIFICATION_EXCHANGE = 'openstack';
 
 export interface PublisherOptions {
   log: (line: string) => void;
-  /** Where the notifications are kept whatever happens to the broker; named in the outage log line. */
-  fileName: string;
+  /** Where the notifications are kept whatever happens to the broker (the sandbox's file), named in log lines. */
+  keptIn?: string;
+  /** Who must restart to try a broker given up on again (default `volmig`). */
+  owner?: string;
   /** Messages kept while the broker is away; past this the oldest are dropped (counted, logged once). */
   maxQueued?: number;
   /** Consecutive failed connection attempts tolerated per outage before publishing is given up. */
@@ -43,6 +46,17 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
+/** Waits for `promise`, or `ms` at most. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))));
+  try {
+    await Promise.race([promise.then(() => undefined, () => undefined), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function isPreconditionFailed(err: unknown): boolean {
   return (err as { code?: unknown } | undefined)?.code === 406;
 }
@@ -50,7 +64,8 @@ function isPreconditionFailed(err: unknown): boolean {
 export class AmqpNotificationPublisher {
   private readonly target: TransportTarget;
   private readonly log: (line: string) => void;
-  private readonly fileName: string;
+  private readonly keptIn: string | undefined;
+  private readonly owner: string;
   private readonly maxQueued: number;
   private readonly maxConnectAttempts: number;
   private readonly initialDelayMs: number;
@@ -74,7 +89,8 @@ export class AmqpNotificationPublisher {
   constructor(transportUrl: string, options: PublisherOptions) {
     this.target = parseTransportUrl(transportUrl);
     this.log = options.log;
-    this.fileName = options.fileName;
+    this.keptIn = options.keptIn;
+    this.owner = options.owner ?? 'volmig';
     this.maxQueued = options.maxQueued ?? 10_000;
     this.maxConnectAttempts = options.maxConnectAttempts ?? 8;
     this.initialDelayMs = options.initialDelayMs ?? 500;
@@ -93,35 +109,43 @@ export class AmqpNotificationPublisher {
     if (this.queue.length > this.maxQueued) {
       this.queue.shift();
       if (this.droppedWhileAway++ === 0) {
-        this.say(`more than ${this.maxQueued} notifications waiting for RabbitMQ; dropping the oldest (they stay in ${this.fileName})`);
+        this.say(`more than ${this.maxQueued} notifications waiting for RabbitMQ; dropping the oldest${this.keptIn ? ` (they stay in ${this.keptIn})` : ''}`);
       }
     }
     this.kick();
   }
 
-  /** Waits (bounded) for queued messages to reach a reachable broker, then disconnects. Never rejects. */
-  async close(): Promise<void> {
+  /**
+   * Waits (at most `timeoutMs`, default the closeTimeoutMs option) for queued messages to reach a reachable broker,
+   * then disconnects, giving the broker 2 s more to answer. Never rejects.
+   */
+  async close(timeoutMs = this.closeTimeoutMs): Promise<void> {
     if (this.state === 'closed') return;
+    const deadline = Date.now() + timeoutMs;
     // During a known outage nothing will be delivered in time: do not hold the shutdown for it.
     if (this.state === 'running' && this.queue.length > 0 && this.pumping && !this.outageLogged) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)));
-      await Promise.race([this.pumping, timedOut]);
-      clearTimeout(timer);
+      await within(this.pumping, deadline - Date.now());
     }
     const pending = this.queue.length;
     this.state = 'closed';
     this.queue = [];
     this.cancelWait?.();
-    if (pending > 0) this.say(`${pending} notification(s) not delivered to RabbitMQ at shutdown (they are in ${this.fileName})`);
+    if (pending > 0) this.say(`${pending} notification(s) not delivered to RabbitMQ at shutdown${this.keptIn ? ` (they are in ${this.keptIn})` : ''}`);
     await this.disconnect();
-    await this.pumping?.catch(() => undefined);
+    // A connection attempt still in flight ends on its own (its timeout) and closes what it opened; close() does
+    // not wait past its deadline for it.
+    if (this.pumping) await within(this.pumping.catch(() => undefined), Math.max(0, deadline - Date.now()));
   }
 
   private say(message: string): void {
     try {
       this.log(`notifications: ${message}`);
     } catch {}
+  }
+
+  /** What happens to notifications while the broker cannot take them. */
+  private fallback(): string {
+    return this.keptIn ? `notifications go to ${this.keptIn} only` : 'notifications are dropped';
   }
 
   /** Broker and socket errors do not quote credentials today; make sure a future one cannot leak them either. */
@@ -138,7 +162,7 @@ export class AmqpNotificationPublisher {
     this.pumping = this.pump()
       .catch((err: unknown) => {
         // Not a broker problem but a fault here: retrying could spin, so stop publishing (the file goes on).
-        this.say(`publisher stopped unexpectedly (${this.describe(err)}); notifications go to ${this.fileName} only`);
+        this.say(`publisher stopped unexpectedly (${this.describe(err)}); ${this.fallback()}`);
         this.state = 'gave-up';
         this.queue = [];
         void this.disconnect();
@@ -188,14 +212,14 @@ export class AmqpNotificationPublisher {
     if (!this.outageLogged) {
       this.outageLogged = true;
       this.say(
-        `${what} (${this.describe(err)}); notifications are still written to ${this.fileName}; ` +
+        `${what} (${this.describe(err)}); ${this.keptIn ? `notifications are still written to ${this.keptIn}` : 'notifications wait'}; ` +
           `retrying (at most ${this.maxConnectAttempts} attempts in all)`,
       );
     }
     if (this.failedAttempts >= this.maxConnectAttempts) {
       this.say(
         `giving up on RabbitMQ at ${this.target.redacted} after ${this.failedAttempts} failed attempts ` +
-          `(${this.describe(err)}); notifications go to ${this.fileName} only until the sandbox restarts`,
+          `(${this.describe(err)}); ${this.fallback()} until ${this.owner} restarts`,
       );
       this.state = 'gave-up';
       this.queue = [];
@@ -256,6 +280,7 @@ export class AmqpNotificationPublisher {
         this.everConnected = true;
         return true;
       } catch (err) {
+        if (this.state !== 'running') return false;
         this.hostIndex++;
         if (!(await this.failedAttempt(`RabbitMQ at ${this.target.redacted} unreachable`, err))) return false;
       }
