@@ -21,6 +21,7 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     .option('--dry-run', 'print the plan (moves, refusals with reasons, total size) and send nothing')
     .option('--continue-on-error', 'keep starting migrations after one fails')
     .option('--timeout <duration>', 'stop waiting after this long (exit 7; migrations go on on the server)')
+    .option('--notify <transport url>', "publish volume.migrate.* notifications to the cloud's bus (rabbit://user:pass@host:5672/)")
     .option('--interval <seconds>', 'poll interval (default: migration_progress_report_interval from the config, else 5)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .addHelpText(
@@ -53,6 +54,8 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
   const { InterruptedError } = await import('../errors.js');
 
   const settings = await env.settings();
+  const { notificationsFor } = await import('./notify-wiring.js');
+  const notifications = await notificationsFor(env, options.notify, true, '');
   const client = await env.client();
   const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
   const journal = new Journal(io);
@@ -84,7 +87,8 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
   }
 
   const intervalMs = options.limits.intervalMs ?? (settings.migration_progress_report_interval ?? 5) * 1000;
-  const renderer = await presenter.createEvacuationRenderer(out, `Evacuating ${options.request.from}`);
+  let renderer = await presenter.createEvacuationRenderer(out, `Evacuating ${options.request.from}`);
+  if (notifications) renderer = (await import('../migration/notifications.js')).notifyingEvacuationRenderer(renderer, notifications);
   const outcome = await runEvacuation(plan, { ...options.limits, intervalMs }, {
     io,
     client,
@@ -93,7 +97,7 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
     renderer,
     signal: env.interruption.signal,
     interruptedExitCode: () => env.interruption.exitCode,
-  });
+  }).finally(() => notifications?.close());
   presenter.printOutcome(out, plan, outcome);
   return outcome.exitCode;
 }
@@ -103,6 +107,7 @@ export interface EvacuateCliOptions {
   limits: Omit<EvacuationLimits, 'intervalMs'> & { intervalMs?: number };
   dryRun: boolean;
   yes: boolean;
+  notify?: string;
 }
 
 const POOL_RE = /^[^\s@#]+@[^\s@#]+#[^\s@#]+$/;
@@ -155,6 +160,7 @@ export function parseEvacuateOptions(
     limits: { concurrency, maxPerDestination, continueOnError: Boolean(opts.continueOnError), timeoutMs, intervalMs },
     dryRun: Boolean(opts.dryRun),
     yes: Boolean(opts.yes),
+    notify: opts.notify as string | undefined,
   };
 }
 

@@ -14,6 +14,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
     .option('--wait', 'follow the migration to its end (like progress --watch): exit 0 success, 1 error, 7 timeout/stall')
     .option('--timeout <duration>', 'with --wait: stop waiting after this long, exit 7 (90s, 10m, 1h30m, or seconds)')
     .option('--stall-timeout <duration>', 'with --wait: exit 7 when progress has not changed for this long')
+    .option('--notify <transport url>', 'with --wait: publish volume.migrate.* notifications to the cloud\'s bus (rabbit://user:pass@host:5672/)')
     .option('--interval <seconds>', 'with --wait: poll interval in seconds (default: settings, pool capability, else 5)')
     .option('--dry-run', 'run the pre-flight checks only; send nothing')
     .option('--skip-checks', 'send the request without pre-flight checks (Cinder\'s own answer is what you see)')
@@ -28,23 +29,27 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
           throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME');
         }
         const { requestWiring } = await import('./wait-wiring.js');
-        const { deps, timeoutMs, stallTimeoutMs } = await requestWiring(env, opts);
+        const { deps, timeoutMs, stallTimeoutMs, finish } = await requestWiring(env, opts);
         const { migrateVolume } = await import('../migration/migrate.js');
-        return migrateVolume(
-          {
-            volumeRef,
-            host,
-            cluster,
-            force: Boolean(opts.force),
-            forceHostCopy: Boolean(opts.forceHostCopy),
-            dryRun: Boolean(opts.dryRun),
-            skipChecks: Boolean(opts.skipChecks),
-            wait: Boolean(opts.wait),
-            timeoutMs,
-            stallTimeoutMs,
-          },
-          deps,
-        );
+        try {
+          return await migrateVolume(
+            {
+              volumeRef,
+              host,
+              cluster,
+              force: Boolean(opts.force),
+              forceHostCopy: Boolean(opts.forceHostCopy),
+              dryRun: Boolean(opts.dryRun),
+              skipChecks: Boolean(opts.skipChecks),
+              wait: Boolean(opts.wait),
+              timeoutMs,
+              stallTimeoutMs,
+            },
+            deps,
+          );
+        } finally {
+          await finish();
+        }
       }),
     );
 }

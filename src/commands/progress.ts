@@ -12,6 +12,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'poll interval in seconds (default: settings, pool capability, else 5)')
     .option('--timeout <duration>', 'with --watch: stop after this long, exit 7 (90s, 10m, 1h30m, or seconds)')
     .option('--stall-timeout <duration>', 'with --watch: exit 7 when nothing has changed for this long')
+    .option('--notify <transport url>', "with --watch: publish volume.migrate.* notifications to the cloud's bus (rabbit://user:pass@host:5672/)")
     .addHelpText(
       'after',
       '\nA percentage appears only where the server reports migration_progress (microversion 3.72, host-assisted\ncopies); otherwise the display says "indeterminate" and shows the phase and elapsed time.\nWith --json: JSON lines, one event per change and a final "result" line per volume.',
@@ -25,6 +26,8 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
         const settings = await env.settings();
         const watch = Boolean(opts.watch);
         const { intervalMs: explicitInterval, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, watch, '--watch');
+        const { notificationsFor } = await import('./notify-wiring.js');
+        const notifications = await notificationsFor(env, opts.notify, watch, '--watch');
 
         const client = await env.client();
         const run = await import('../migration/progress-run.js');
@@ -54,6 +57,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
         const { journalStarts } = await import('../migration/start-time.js');
         const { journalCloudName } = await import('../migration/journal.js');
         const cloud = journalCloudName(env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
+        const { notifyingSink } = await import('../migration/notifications.js');
         const summary = await run.watchProgress(
           { refs, all, intervalMs, timeoutMs, stallTimeoutMs },
           {
@@ -61,11 +65,14 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
             io: env.io,
             signal: env.interruption.signal,
             interruptedExitCode: () => env.interruption.exitCode,
-            createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
+            createSink: async (n) => {
+              const sink = await createProgressSink(env.out, n, nowFor(env.io));
+              return notifications ? notifyingSink(sink, notifications) : sink;
+            },
             knownStarts: (ids) => journalStarts(env.io, cloud, ids),
             sources: await (await import('./sources-wiring.js')).progressSources(env, client),
           },
-        );
+        ).finally(() => notifications?.close());
         return summary.exitCode;
       }),
     );

@@ -11,7 +11,11 @@ import type { CommandEnv } from './context.js';
  */
 export async function progressSources(env: CommandEnv, client: BlockStorageClient): Promise<ProgressSources> {
   const settings = await env.settings();
-  const [{ ProgressSources }, { createCephProbe }] = await Promise.all([import('../migration/sources/sources.js'), import('../migration/sources/ceph.js')]);
-  const probes: ProgressProbe[] = [createCephProbe({ settings: settings.ceph, env: env.io.env })];
+  const [{ ProgressSources }, { createCephProbe }, { createProcessProbe }] = await Promise.all([
+    import('../migration/sources/sources.js'),
+    import('../migration/sources/ceph.js'),
+    import('../migration/sources/process.js'),
+  ]);
+  const probes: ProgressProbe[] = [createCephProbe({ settings: settings.ceph, env: env.io.env }), createProcessProbe()];
   return new ProgressSources(probes, () => client.getPools());
 }

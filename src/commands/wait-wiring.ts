@@ -54,15 +54,26 @@ export interface RequestDeps {
  * The wiring `migrate` and `retype` share: settings, the wait flags (checked before any request), the client, the
  * presenters, the poll interval and the journal.
  */
-export async function requestWiring(env: CommandEnv, opts: Record<string, unknown>): Promise<{ deps: RequestDeps; timeoutMs?: number; stallTimeoutMs?: number }> {
+export async function requestWiring(
+  env: CommandEnv,
+  opts: Record<string, unknown>,
+): Promise<{ deps: RequestDeps; timeoutMs?: number; stallTimeoutMs?: number; finish: () => Promise<void> }> {
   const settings = await env.settings();
-  const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, Boolean(opts.wait));
+  const waits = Boolean(opts.wait);
+  const { intervalMs, timeoutMs, stallTimeoutMs } = await waitDurations(opts, settings, waits);
+  const { notificationsFor } = await import('./notify-wiring.js');
+  const notifications = await notificationsFor(env, opts.notify, waits, '--wait');
   const deps = await requestDeps(env, settings, intervalMs);
-  if (opts.wait) {
+  if (waits) {
     const { progressSources } = await import('./sources-wiring.js');
     deps.sources = await progressSources(env, deps.client);
   }
-  return { deps, timeoutMs, stallTimeoutMs };
+  if (notifications) {
+    const { notifyingSink } = await import('../migration/notifications.js');
+    const createSink = deps.createSink;
+    deps.createSink = async (n) => notifyingSink(await createSink(n), notifications);
+  }
+  return { deps, timeoutMs, stallTimeoutMs, finish: async () => notifications?.close() };
 }
 
 async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs: number | undefined): Promise<RequestDeps> {

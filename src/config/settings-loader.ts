@@ -59,6 +59,7 @@ const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> 
   output: (v) => (v === 'table' || v === 'json' ? undefined : '"table" or "json"'),
   timeout: duration,
   stall_timeout: duration,
+  notify: nonEmptyString,
   http_timeout: boundedSeconds(HTTP_TIMEOUT_BOUNDS),
   connect_timeout: boundedSeconds(HTTP_TIMEOUT_BOUNDS),
   // checked key by key in validateCephSettings (its messages name the nested key, e.g. ceph.clusters[0].keyring)

@@ -16,6 +16,11 @@ export interface VolmigSettings {
   timeout?: string;
   /** Default --stall-timeout for waits. */
   stall_timeout?: string;
+  /**
+   * Publish the migrations volmig watches to the cloud's bus (`--notify`): an oslo.messaging transport URL,
+   * `rabbit://user:password@host:5672/`.
+   */
+  notify?: string;
   /** Per-request HTTP timeout in seconds. */
   http_timeout?: number;
   /** TCP connect timeout in seconds. */

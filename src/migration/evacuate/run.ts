@@ -346,6 +346,7 @@ class EvacuationRun {
     if (!state.tracker) return;
     const snap = state.tracker.observe(v, this.now());
     state.snapshot = snap;
+    this.deps.renderer.observed?.(state);
     if (state.destination === null && snap.destination) state.destination = snap.destination;
     if (isTerminal(snap.phase)) {
       const ok = snap.phase === 'success';

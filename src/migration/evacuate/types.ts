@@ -122,6 +122,8 @@ export interface AggregateProgress {
 /** Receives what happens, in order; the command picks a TTY, plain-line or JSON-lines implementation (src/ui/). */
 export interface EvacuationRenderer {
   started(state: MoveState, aggregate: AggregateProgress): void;
+  /** Every successful poll of a running move (progress() follows only when something changed). */
+  observed?(state: MoveState): void;
   progress(state: MoveState, aggregate: AggregateProgress): void;
   finished(state: MoveState, aggregate: AggregateProgress): void;
   /** A notice that must stay readable above the bars (stop after a failure, Ctrl-C, timeout). */
