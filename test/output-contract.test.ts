@@ -215,7 +215,7 @@ describe('volmig settings file: output', () => {
       const r = await volmig(['list'], { cwd });
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr.split('\n')[0]).toBe(`Error: ${join(cwd, '.volmigrc.json')}: unknown setting 'outptu' (known settings: cloud, migration_progress_report_interval, output, timeout, stall_timeout, http_timeout, connect_timeout, ceph)`);
+      expect(r.stderr.split('\n')[0]).toBe(`Error: ${join(cwd, '.volmigrc.json')}: unknown setting 'outptu' (known settings: cloud, migration_progress_report_interval, output, timeout, stall_timeout, notify, http_timeout, connect_timeout, ceph)`);
       const completion = await volmig(['completion', 'bash'], { cwd });
       expect(completion.code).toBe(0);
     } finally {

@@ -85,7 +85,7 @@ describe('loadSettings', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).exitCode).toBe(2);
     expect((err as Error).message).toBe(
-      `${file}: unknown setting 'colour' (known settings: cloud, migration_progress_report_interval, output, timeout, stall_timeout, http_timeout, connect_timeout, ceph)`,
+      `${file}: unknown setting 'colour' (known settings: cloud, migration_progress_report_interval, output, timeout, stall_timeout, notify, http_timeout, connect_timeout, ceph)`,
     );
   });
 
