@@ -1,5 +1,6 @@
 import type { Command, Option as CommanderOption } from 'commander';
 import type { CommandContext } from './context.js';
+import { examples, helpFooter } from '../help/text.js';
 
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -7,10 +8,17 @@ export function registerCompletion(program: Command, ctx: CommandContext): void 
   program
     .command('completion')
     .description('print the shell completion script for bash, zsh or fish')
+    .summary('print the shell completion script')
     .argument('<shell>', `one of ${COMPLETION_SHELLS.join(', ')}`)
     .addHelpText(
       'after',
-      '\nExamples:\n  source <(volmig completion bash)\n  volmig completion zsh > "${fpath[1]}/_volmig"\n  volmig completion fish > ~/.config/fish/completions/volmig.fish',
+      helpFooter(
+        examples(
+          'source <(volmig completion bash)',
+          'volmig completion zsh > "${fpath[1]}/_volmig"',
+          'volmig completion fish > ~/.config/fish/completions/volmig.fish',
+        ),
+      ),
     )
     .action((shell: string, _opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {

@@ -3,11 +3,13 @@ import type { CommandContext, CommandEnv } from './context.js';
 import type { EvacuationLimits, EvacuationRequest } from '../migration/evacuate/index.js';
 import type { Volume } from '../model/cinder.js';
 import { UsageError } from '../errors.js';
+import { examples, helpFooter, list, para } from '../help/text.js';
 
 export function registerEvacuate(program: Command, ctx: CommandContext): void {
   program
     .command('evacuate')
     .description('move every volume off a backend or pool before maintenance, a few at a time, and watch them all')
+    .summary('move every volume off a backend or pool')
     .requiredOption('--from <host@backend[#pool]>', 'source backend (every pool) or one pool')
     .requiredOption('--to <host@backend#pool...>', 'destination pool; repeat or comma-separate to spread over several')
     .option('--volume-type <type>', 'only volumes of this type (name or id)')
@@ -25,17 +27,23 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .addHelpText(
       'after',
-      [
-        '',
-        'Exit codes: 0 every selected volume moved; 1 a migration failed or a volume was refused;',
-        '2 usage (also: --yes missing off a terminal); 7 timed out; 130 interrupted (Ctrl-C).',
-        'Running the same command again resumes: volumes already on the destination are skipped and',
-        'migrations in flight are followed, never sent twice.',
-        '',
-        'Examples:',
-        '  volmig evacuate --from node1@lvm --to node2@ceph#rbd --dry-run',
-        '  volmig evacuate --from node1@lvm --to node2@ceph#rbd --concurrency 4 --order created --yes',
-      ].join('\n'),
+      helpFooter(
+        list('Exit codes:', [
+          ['0', 'every selected volume moved'],
+          ['1', 'a migration failed or a volume was refused'],
+          ['2', 'usage (also: --yes missing off a terminal)'],
+          ['7', 'timed out'],
+          ['130', 'interrupted (Ctrl-C)'],
+        ]),
+        para(
+          'Running the same command again resumes: volumes already on the destination are skipped and',
+          'migrations in flight are followed, never sent twice.',
+        ),
+        examples(
+          'volmig evacuate --from node1@lvm --to node2@ceph#rbd --dry-run',
+          'volmig evacuate --from node1@lvm --to node2@ceph#rbd --concurrency 4 --order created --yes',
+        ),
+      ),
     )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { examples, helpFooter } from '../help/text.js';
 
 export function registerList(program: Command, ctx: CommandContext): void {
   program
     .command('list')
     .description('list volumes with their host and migration status (streams every page)')
+    .summary('list volumes with their host and migration status')
     .option('--migration-status <status>', 'none, starting, migrating, completing, success, error, deleting or target:<volume id>')
     .option('--status <status>', 'volume status, e.g. available, in-use, maintenance, error')
     .option('--host <host>', 'host@backend#pool (exact), or host@backend / host for every pool below it')
@@ -15,7 +17,13 @@ export function registerList(program: Command, ctx: CommandContext): void {
     .option('--limit <n>', 'list at most n volumes')
     .addHelpText(
       'after',
-      '\nExamples:\n  volmig list --migration-status migrating --all-projects\n  volmig list --host node1@ceph-a --long\n  volmig list --json | jq -r \'.[].id\'',
+      helpFooter(
+        examples(
+          'volmig list --migration-status migrating --all-projects',
+          'volmig list --host node1@ceph-a --long',
+          "volmig list --json | jq -r '.[].id'",
+        ),
+      ),
     )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UsageError } from '../errors.js';
+import { examples, helpFooter, list } from '../help/text.js';
 
 export function registerMigrate(program: Command, ctx: CommandContext): void {
   program
     .command('migrate')
     .description('move a volume to another backend or pool (os-migrate_volume), after checking it can go there')
+    .summary('move a volume to another backend or pool')
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .argument('[host]', 'destination host@backend#pool (see volmig pools)')
     .option('--force', 'lock the volume for the migration: an available volume goes to maintenance, attach/detach are refused until it ends')
@@ -19,7 +21,24 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
     .option('--skip-checks', 'send the request without pre-flight checks (Cinder\'s own answer is what you see)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 accepted (or migrated, with --wait); 1 the migration ended in error; 2 usage; 3 volume not found;\n4 not allowed (admin only); 5 refused (by the pre-flight checks or the API); 6 API unreachable; 7 timed out; 130 interrupted.',
+      helpFooter(
+        list('Exit codes:', [
+          ['0', 'accepted (or migrated, with --wait)'],
+          ['1', 'the migration ended in error'],
+          ['2', 'usage'],
+          ['3', 'volume not found'],
+          ['4', 'not allowed (admin only)'],
+          ['5', 'refused (by the pre-flight checks or the API)'],
+          ['6', 'API unreachable'],
+          ['7', 'timed out'],
+          ['130', 'interrupted (143 after SIGTERM)'],
+        ]),
+        examples(
+          'volmig migrate db-1 node2@ceph#rbd --dry-run',
+          'volmig migrate db-1 node2@ceph#rbd --wait --timeout 2h',
+          'volmig migrate db-1 node2@ceph#rbd --force-host-copy --wait',
+        ),
+      ),
     )
     .action((volumeRef: string, host: string | undefined, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {

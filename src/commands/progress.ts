@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UsageError } from '../errors.js';
+import { examples, helpFooter, para } from '../help/text.js';
 
 export function registerProgress(program: Command, ctx: CommandContext): void {
   program
     .command('progress')
     .description('show how far migrations have got; --watch follows them to the end with live bars')
+    .summary('show or follow how far migrations have got')
     .argument('[volume...]', 'volume ids or names')
     .option('--all', 'every volume whose migration is in flight, in every project (one list request per interval)')
     .option('--watch', 'follow until the migration ends: exit 0 success, 1 error, 7 timeout/stall, 130 Ctrl-C')
@@ -14,7 +16,14 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
     .option('--stall-timeout <duration>', 'with --watch: exit 7 when nothing has changed for this long')
     .addHelpText(
       'after',
-      '\nA percentage appears only where the server reports migration_progress (microversion 3.72, host-assisted\ncopies); otherwise the display says "indeterminate" and shows the phase and elapsed time.\nWith --json: JSON lines, one event per change and a final "result" line per volume.',
+      helpFooter(
+        para(
+          'A percentage appears only where the server reports migration_progress (microversion 3.72, host-assisted',
+          'copies); otherwise the display says "indeterminate" and shows the phase and elapsed time.',
+        ),
+        para('With --json: JSON lines, one event per change and a final "result" line per volume.'),
+        examples('volmig progress db-1', 'volmig progress db-1 --watch --stall-timeout 10m', 'volmig progress --all --watch'),
+      ),
     )
     .action((refs: string[], opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {

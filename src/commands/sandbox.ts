@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UnavailableError, UsageError } from '../errors.js';
+import { examples, helpFooter, para } from '../help/text.js';
 
 export function registerSandbox(program: Command, ctx: CommandContext): void {
   program
     .command('sandbox')
     .description('run a local Cinder-compatible Block Storage API with migration status, progress and notifications (no cloud needed)')
+    .summary('run a local Cinder-compatible API (no cloud needed)')
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free port)', '8776')
     .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl (default: a new temporary directory)')
@@ -17,6 +19,13 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--admin-projects <list>', 'comma-separated projects whose users are admins', 'admin')
     .option('--size-unit-mib <n>', 'MiB of volume file per GiB of volume size (tests use small values)')
     .option('--phase-delay-ms <ms>', 'how long starting/creating/completing stay visible')
+    .addHelpText(
+      'after',
+      helpFooter(
+        para('The sandbox prints the export line that points volmig at it (volmig help environment, noauth).'),
+        examples('volmig sandbox --port 0 --seed demo', 'volmig sandbox --data-dir ./sandbox-state --copy-rate 50'),
+      ),
+    )
     .action((opts: Record<string, string | undefined>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { DataDirInUseError, parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');

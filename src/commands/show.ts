@@ -1,15 +1,20 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { examples, helpFooter, para } from '../help/text.js';
 
 export function registerShow(program: Command, ctx: CommandContext): void {
   program
     .command('show')
     .description('show one volume: status, host, migration status, name_id, attachments and, while a generic migration copies, its destination')
+    .summary('show one volume, and where its migration is going')
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .option('--all-projects', 'resolve the name in every project (admin)')
     .addHelpText(
       'after',
-      '\nWith --json: the API\'s volume object, plus volmig\'s additions under "volmig"\n({"volmig": {"target": <destination volume object or null>}}).',
+      helpFooter(
+        para('With --json: the API\'s volume object, plus volmig\'s additions under "volmig"', '({"volmig": {"target": <destination volume object or null>}}).'),
+        examples('volmig show db-1', 'volmig show db-1 --all-projects --json'),
+      ),
     )
     .action((ref: string, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
