@@ -86,12 +86,12 @@ export async function createProgram(io: Io, ctx: CommandContext): Promise<Comman
     .version(await readVersion(), '-V, --version', 'print the volmig version')
     // volmig's own `help` command (below) also knows the help topics and refuses unknown names.
     .helpCommand(false)
-    .showHelpAfterError('(run volmig help <command> for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s),
+      // Parse errors are printed by reportError, in volmig's own `Error:` style.
+      outputError: () => {},
       getOutHelpWidth: () => helpWidthFor(io.stdout),
       getErrHelpWidth: () => helpWidthFor(io.stderr),
     })
@@ -141,6 +141,13 @@ async function reportError(
     // `volmig` with no command prints help on stderr and is a usage error.
     if (ce.code === 'commander.help') return ce.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     if (ce.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
+    // commander's message, e.g. "error: unknown option '--frob'\n(Did you mean --from?)", in volmig's error style.
+    const { Output } = await import('./ui/output.js');
+    const out = new Output(io, { json: false });
+    const [first = '', ...rest] = ce.message.split('\n');
+    out.error(`Error: ${first.replace(/^error: /, '')}`);
+    for (const line of rest) out.info(line);
+    out.info('(run volmig help <command> for usage)');
     return ExitCode.USAGE;
   }
   const { Output } = await import('./ui/output.js');

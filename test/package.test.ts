@@ -55,7 +55,7 @@ test('bin/volmig.js with an unknown command exits 2 with one error line and no s
   );
   expect(failure?.code).toBe(2);
   expect(failure?.stdout).toBe('');
-  expect(failure?.stderr).toBe("error: unknown command 'frobnicate'\n(run volmig help <command> for usage)\n");
+  expect(failure?.stderr).toBe("Error: unknown command 'frobnicate'\n(run volmig help <command> for usage)\n");
 });
 
 test('`volmig --help` loads no heavy module (undici, chalk, ora, cli-progress, yaml, cosmiconfig, @bomb.sh/tab)', async () => {

@@ -104,7 +104,7 @@ describe('volmig show', () => {
   test('show without a volume is a usage error', async () => {
     const r = await volmig(['show']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: missing required argument 'volume'\n/);
+    expect(r.stderr).toMatch(/^Error: missing required argument 'volume'\n/);
   });
 });
 

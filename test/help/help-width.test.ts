@@ -114,5 +114,5 @@ test('root help sums the --os-* options up in one row; they stay accepted and `h
   expect(accepted.code).toBe(2);
   expect(accepted.stderr).toMatch(/^Error: password authentication is missing the password/);
   const typo = await helpAt(['pools', '--os-usrname', 'op']);
-  expect(typo.stderr).toBe("error: unknown option '--os-usrname'\n(Did you mean --os-username?)\n(run volmig help <command> for usage)\n");
+  expect(typo.stderr).toBe("Error: unknown option '--os-usrname'\n(Did you mean --os-username?)\n(run volmig help <command> for usage)\n");
 });
