@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UsageError } from '../errors.js';
-import { examples, helpFooter, list } from '../help/text.js';
+import { examples, helpFooter, list, shellWord } from '../help/text.js';
 
 export function registerMigrate(program: Command, ctx: CommandContext): void {
   program
@@ -43,9 +43,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
     .action((volumeRef: string, host: string | undefined, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const cluster = opts.cluster as string | undefined;
-        if ((host === undefined) === (cluster === undefined)) {
-          throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME');
-        }
+        checkMigrateArguments(volumeRef, host, cluster);
         const { requestWiring } = await import('./wait-wiring.js');
         const { deps, timeoutMs, stallTimeoutMs } = await requestWiring(env, opts);
         const { migrateVolume } = await import('../migration/migrate.js');
@@ -66,4 +64,24 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         );
       }),
     );
+}
+
+/** host@backend or host@backend#pool: what Cinder calls a host, and what `volmig pools` lists. */
+const HOST_SHAPE = /^[^\s@#]+@[^\s@#]+(#[^\s@#]+)?$/;
+
+/**
+ * The destination, checked before any request: exactly one of a host and --cluster, and not a host in the volume's
+ * place. `migrate <host> <volume>` would otherwise end in "No volume ... 'node2@ceph#rbd'".
+ */
+export function checkMigrateArguments(volumeRef: string, host: string | undefined, cluster: string | undefined): void {
+  if (host !== undefined && HOST_SHAPE.test(volumeRef) && !HOST_SHAPE.test(host)) {
+    throw new UsageError(`'${volumeRef}' looks like a destination host and '${host}' like a volume: the volume comes first`, {
+      hint: `did you mean: volmig migrate ${shellWord(host)} ${shellWord(volumeRef)}?`,
+    });
+  }
+  if ((host === undefined) === (cluster === undefined)) {
+    throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME', {
+      hint: host === undefined && cluster === undefined && HOST_SHAPE.test(volumeRef) ? `the volume comes first: volmig migrate <volume> ${shellWord(volumeRef)}` : undefined,
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { examples, helpFooter, para } from '../help/text.js';
+import { examples, helpFooter, para, shellWord } from '../help/text.js';
 
 export function registerShow(program: Command, ctx: CommandContext): void {
   program
@@ -20,7 +20,12 @@ export function registerShow(program: Command, ctx: CommandContext): void {
       ctx.action(cmd, async (env) => {
         const client = await env.client();
         const [{ findMigrationTarget }, { isInFlight }] = await Promise.all([import('../migration/list.js'), import('../model/cinder.js')]);
-        const volume = await client.findVolume(ref, { allProjects: Boolean(opts.allProjects) });
+        const volume = await client.findVolume(ref, { allProjects: Boolean(opts.allProjects) }).catch(async (err: unknown) => {
+          const { NotFoundError } = await import('../errors.js');
+          // Without --all-projects a name is looked up in the current project only (and an id, for a non-admin).
+          if (opts.allProjects || !(err instanceof NotFoundError)) throw err;
+          throw new NotFoundError(err.message, { hint: `Only project ${client.projectId} was searched; every project: volmig show ${shellWord(ref)} --all-projects` });
+        });
         const target = isInFlight(volume) ? await findMigrationTarget(client, volume.id) : undefined;
         if (env.out.json) {
           env.out.resultJson({ ...volume, volmig: { target: target ?? null } });

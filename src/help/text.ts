@@ -199,3 +199,8 @@ export function footerBlocks(command: { emit(event: string, context: unknown): b
   command.emit('afterHelp', { error: false, command, write: () => true });
   return FOOTERS.get(command) ?? [];
 }
+
+/** `word` as a shell would need it typed in a suggested command: as is when safe, else in single quotes. */
+export function shellWord(word: string): string {
+  return /^[\w@#%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -98,7 +98,9 @@ describe('volmig show', () => {
     const r = await volmig(['show', missing]);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`Error: No volume with a name or ID of '${missing}' exists.\n`);
+    expect(r.stderr).toBe(
+      `Error: No volume with a name or ID of '${missing}' exists.\nOnly project admin was searched; every project: volmig show ${missing} --all-projects\n`,
+    );
   });
 
   test('show without a volume is a usage error', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { nock } from '../helpers/nock.js';
-import { useCinderNock } from '../commands/cinder-nock.js';
+import { cinderApi, useCinderNock, volmig } from '../commands/cinder-nock.js';
 import { runVolmig } from '../helpers/run.js';
 
 useCinderNock();
@@ -55,5 +55,66 @@ describe('volmig help <name>', () => {
     expect(migrate.stdout).toMatch(/^Usage: volmig migrate \[options\] <volume> \[host\]\n/);
     const root = await runVolmig(['help']);
     expect(root).toEqual(await runVolmig(['--help']));
+  });
+});
+
+describe('migrate with its arguments swapped', () => {
+  test('a host first and a volume second: a usage error with the command meant, before any request', async () => {
+    const r = await volmig(['migrate', 'node2@ceph#rbd', 'db-1', '--wait']);
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "Error: 'node2@ceph#rbd' looks like a destination host and 'db-1' like a volume: the volume comes first\n" +
+        'did you mean: volmig migrate db-1 node2@ceph#rbd?\n',
+    });
+    expect(unanswered).toEqual([]);
+  });
+
+  test('host@backend without a pool counts as a host; a name with a space is quoted in the suggestion', async () => {
+    const r = await volmig(['migrate', 'node2@lvm', 'my volume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[1]).toBe("did you mean: volmig migrate 'my volume' node2@lvm?");
+    expect(unanswered).toEqual([]);
+  });
+
+  test('only a host: the destination error says the volume comes first', async () => {
+    expect(await volmig(['migrate', 'node2@ceph#rbd'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'Error: give exactly one destination: a host (host@backend#pool) or --cluster NAME\n' +
+        'the volume comes first: volmig migrate <volume> node2@ceph#rbd\n',
+    });
+  });
+
+  test('two host-shaped arguments are not called swapped (a volume may be named a@b): the lookup runs', async () => {
+    const api = cinderApi();
+    let asked: unknown;
+    api.get('/volumes/detail').query((q) => ((asked = q), true)).reply(200, { volumes: [] });
+    const r = await volmig(['migrate', 'a@b', 'node2@ceph#rbd']);
+    expect(asked).toMatchObject({ name: 'a@b' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('did you mean');
+  });
+});
+
+describe('show of a volume that is not in the current project', () => {
+  test('without --all-projects: exit 3 and a hint to look in every project', async () => {
+    cinderApi().get('/volumes/detail').query({ name: 'db-9' }).reply(200, { volumes: [] });
+    expect(await volmig(['show', 'db-9'])).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: "Error: No volume with a name or ID of 'db-9' exists.\nOnly project admin was searched; every project: volmig show db-9 --all-projects\n",
+    });
+  });
+
+  test('with --all-projects: exit 3 and no such hint', async () => {
+    cinderApi().get('/volumes/detail').query({ name: 'db-9', all_tenants: '1' }).reply(200, { volumes: [] });
+    expect(await volmig(['show', 'db-9', '--all-projects'])).toEqual({
+      code: 3,
+      stdout: '',
+      stderr: "Error: No volume with a name or ID of 'db-9' exists.\n",
+    });
   });
 });
