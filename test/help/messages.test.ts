@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { nock } from '../helpers/nock.js';
 import { cinderApi, useCinderNock, volmig } from '../commands/cinder-nock.js';
+import { API } from '../commands/fixtures.js';
 import { runVolmig } from '../helpers/run.js';
 
 useCinderNock();
@@ -116,5 +117,37 @@ describe('show of a volume that is not in the current project', () => {
       stdout: '',
       stderr: "Error: No volume with a name or ID of 'db-9' exists.\n",
     });
+  });
+});
+
+describe('policy refusals say that an admin role is needed', () => {
+  const ADMIN = "This needs an admin role: Cinder's policy refused these credentials (use an admin's, see volmig help environment).";
+
+  test('pools (scheduler stats are admin-only)', async () => {
+    const message = "Policy doesn't allow scheduler_extension:scheduler_stats:get_pools to be performed.";
+    cinderApi().get('/scheduler-stats/get_pools').query({ detail: 'true' }).reply(403, { forbidden: { code: 403, message } }, { 'x-openstack-request-id': 'req-1' });
+    expect(await volmig(['pools'])).toEqual({
+      code: 4,
+      stdout: '',
+      stderr: `Error: ${message}\n${ADMIN}\n(HTTP 403 forbidden, request id req-1; GET ${API}/scheduler-stats/get_pools?detail=true)\n`,
+    });
+  });
+
+  test('show', async () => {
+    const id = '11111111-1111-4111-8111-111111111111';
+    const message = "Policy doesn't allow volume:get to be performed.";
+    cinderApi().get(`/volumes/${id}`).reply(403, { forbidden: { code: 403, message } });
+    expect(await volmig(['show', id])).toEqual({
+      code: 4,
+      stdout: '',
+      stderr: `Error: ${message}\n${ADMIN}\n(HTTP 403 forbidden; GET ${API}/volumes/${id})\n`,
+    });
+  });
+
+  test('a 403 that is not a policy refusal gets no admin hint', async () => {
+    cinderApi().get('/volumes/detail').reply(403, { forbidden: { code: 403, message: 'Quota exceeded for this project.' } });
+    const r = await volmig(['list']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).not.toContain('admin role');
   });
 });
