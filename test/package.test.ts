@@ -18,12 +18,12 @@ beforeAll(() => {
   if (!existsSync(new URL('../dist/cli.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
 });
 
-test('the tarball carries only dist, bin, completions, README.md and package.json', async () => {
+test('the tarball carries only dist, bin, completions, the man page, README.md and package.json', async () => {
   // --ignore-scripts: `prepare` would rebuild; the dist under test is the one npm test just built.
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
   const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
 
-  const outside = files.filter((p) => !/^(dist|bin|completions)\//.test(p) && p !== 'README.md' && p !== 'package.json');
+  const outside = files.filter((p) => !/^(dist|bin|completions)\//.test(p) && !['README.md', 'volmig.1', 'package.json'].includes(p));
   expect(outside).toEqual([]);
   expect(files.filter((p) => p.startsWith('dist/') && !p.endsWith('.js'))).toEqual([]);
   for (const required of [
@@ -35,6 +35,7 @@ test('the tarball carries only dist, bin, completions, README.md and package.jso
     'completions/volmig.bash',
     'completions/_volmig',
     'completions/volmig.fish',
+    'volmig.1',
   ]) {
     expect(files).toContain(required);
   }

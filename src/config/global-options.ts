@@ -96,7 +96,7 @@ export const CLOUD_OPTIONS: readonly GlobalOptionSpec[] = [
   { flags: '--insecure', description: 'do not verify TLS certificates', env: ['OS_INSECURE'], cloudsYaml: 'verify: false' },
   {
     flags: '--http-timeout <duration>',
-    description: 'per-request timeout, 1s to 1h (default 60s; a bare number is seconds)',
+    description: 'per-request timeout: 1s to 1h, a bare number is seconds, default 60s',
     cloudsYaml: 'api_timeout',
   },
 ];

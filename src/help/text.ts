@@ -195,8 +195,9 @@ export function helpFooter(...blocks: HelpBlock[]): (context: HelpTextContext) =
  * The footer blocks of `command`, read by asking it for its footer once (commander keeps the function only inside
  * its event listener). Empty when the command has none.
  */
-export function footerBlocks(command: { emit(event: string, context: unknown): boolean }): readonly HelpBlock[] {
-  command.emit('afterHelp', { error: false, command, write: () => true });
+export function footerBlocks(command: object): readonly HelpBlock[] {
+  // A commander Command is an EventEmitter at run time, though its types do not say so.
+  (command as { emit(event: string, context: unknown): boolean }).emit('afterHelp', { error: false, command, write: () => true });
   return FOOTERS.get(command) ?? [];
 }
 
