@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { ExitCode, InterruptedError, VolmigError, ReportedError, UsageError } from './errors.js';
-import { RequestAbortedError } from './api/errors.js';
 import { RunInterruption } from './interruption.js';
 import type { Io } from './io.js';
 import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
@@ -8,9 +7,9 @@ import type { BlockStorageClient } from './api/block-storage.js';
 import type { VolmigSettings } from './config/settings.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandContext, CommandEnv } from './commands/context.js';
-import { volmigHelpConfiguration } from './help/layout.js';
-import { HELP_TOPICS, ROOT_FOOTER } from './help/root.js';
-import { examples, helpFooter, helpWidthFor, renderBlocks } from './help/text.js';
+import { HELP_TOPICS, ROOT_FOOTER, volmigHelpConfiguration } from './help/layout.js';
+import { COMMAND_FOOTERS } from './help/footers.js';
+import { helpFooter, helpWidthFor, renderBlocks } from './help/text.js';
 
 export { processIo } from './io.js';
 
@@ -101,6 +100,10 @@ export async function createProgram(io: Io, ctx: CommandContext): Promise<Comman
 
   for (const register of COMMANDS) register(program, ctx);
   registerHelpCommand(program, io);
+  for (const command of program.commands) {
+    const footer = COMMAND_FOOTERS[command.name()];
+    if (footer) command.addHelpText('after', helpFooter(...footer));
+  }
   return program;
 }
 
@@ -111,7 +114,6 @@ function registerHelpCommand(program: Command, io: Io): void {
     .description(`show help for a command, or a help topic: ${HELP_TOPICS.map((t) => t.name).join(', ')}`)
     .summary('show help for a command or a help topic')
     .argument('[command|topic]', 'a command name, or a help topic')
-    .addHelpText('after', helpFooter(examples('volmig help migrate', 'volmig help environment | less')))
     .action(async (name: string | undefined) => {
       if (name === undefined) return void program.outputHelp();
       const command = program.commands.find((c) => c.name() === name);
@@ -150,7 +152,7 @@ async function reportError(
     out.info('(run volmig help <command> for usage)');
     return ExitCode.USAGE;
   }
-  const { Output } = await import('./ui/output.js');
+  const [{ Output }, { RequestAbortedError }] = await Promise.all([import('./ui/output.js'), import('./api/errors.js')]);
   const out = new Output(io, { ...globals, json: false });
   if (interruption.stoppedBy !== null && (err instanceof RequestAbortedError || err instanceof InterruptedError)) {
     // The operator stopped a command that was only reading (a command with something to resume says so itself).

@@ -1,6 +1,5 @@
 import type { Command, Option as CommanderOption } from 'commander';
 import type { CommandContext } from './context.js';
-import { examples, helpFooter } from '../help/text.js';
 
 export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 
@@ -10,16 +9,6 @@ export function registerCompletion(program: Command, ctx: CommandContext): void 
     .description('print the shell completion script for bash, zsh or fish')
     .summary('print the shell completion script')
     .argument('<shell>', `one of ${COMPLETION_SHELLS.join(', ')}`)
-    .addHelpText(
-      'after',
-      helpFooter(
-        examples(
-          'source <(volmig completion bash)',
-          'volmig completion zsh > "${fpath[1]}/_volmig"',
-          'volmig completion fish > ~/.config/fish/completions/volmig.fish',
-        ),
-      ),
-    )
     .action((shell: string, _opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {

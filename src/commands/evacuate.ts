@@ -3,7 +3,6 @@ import type { CommandContext, CommandEnv } from './context.js';
 import type { EvacuationLimits, EvacuationRequest } from '../migration/evacuate/index.js';
 import type { Volume } from '../model/cinder.js';
 import { UsageError } from '../errors.js';
-import { examples, helpFooter, list, para } from '../help/text.js';
 
 export function registerEvacuate(program: Command, ctx: CommandContext): void {
   program
@@ -25,26 +24,6 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     .option('--timeout <duration>', 'stop waiting after this long (exit 7; migrations go on on the server)')
     .option('--interval <seconds>', 'poll interval (default: migration_progress_report_interval from the config, else 5)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-    .addHelpText(
-      'after',
-      helpFooter(
-        list('Exit codes:', [
-          ['0', 'every selected volume moved'],
-          ['1', 'a migration failed or a volume was refused'],
-          ['2', 'usage (also: --yes missing off a terminal)'],
-          ['7', 'timed out'],
-          ['130', 'interrupted (Ctrl-C)'],
-        ]),
-        para(
-          'Running the same command again resumes: volumes already on the destination are skipped and',
-          'migrations in flight are followed, never sent twice.',
-        ),
-        examples(
-          'volmig evacuate --from node1@lvm --to node2@ceph#rbd --dry-run',
-          'volmig evacuate --from node1@lvm --to node2@ceph#rbd --concurrency 4 --order created --yes',
-        ),
-      ),
-    )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const [{ hostMatches }, duration] = await Promise.all([import('../migration/list.js'), import('../model/duration.js')]);

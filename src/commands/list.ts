@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { examples, helpFooter } from '../help/text.js';
 
 export function registerList(program: Command, ctx: CommandContext): void {
   program
@@ -15,16 +14,6 @@ export function registerList(program: Command, ctx: CommandContext): void {
     .option('--long', 'add type, project, name_id and progress columns')
     .option('--show-targets', 'also list the temporary destination volumes of generic migrations')
     .option('--limit <n>', 'list at most n volumes')
-    .addHelpText(
-      'after',
-      helpFooter(
-        examples(
-          'volmig list --migration-status migrating --all-projects',
-          'volmig list --host node1@ceph-a --long',
-          "volmig list --json | jq -r '.[].id'",
-        ),
-      ),
-    )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { parseListOptions, listVolumeRows } = await import('../migration/list.js');

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UsageError } from '../errors.js';
-import { examples, helpFooter, list, shellWord } from '../help/text.js';
 
 export function registerMigrate(program: Command, ctx: CommandContext): void {
   program
@@ -19,31 +18,10 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'with --wait: poll interval in seconds (default: settings, pool capability, else 5)')
     .option('--dry-run', 'run the pre-flight checks only; send nothing')
     .option('--skip-checks', 'send the request without pre-flight checks (Cinder\'s own answer is what you see)')
-    .addHelpText(
-      'after',
-      helpFooter(
-        list('Exit codes:', [
-          ['0', 'accepted (or migrated, with --wait)'],
-          ['1', 'the migration ended in error'],
-          ['2', 'usage'],
-          ['3', 'volume not found'],
-          ['4', 'not allowed (admin only)'],
-          ['5', 'refused (by the pre-flight checks or the API)'],
-          ['6', 'API unreachable'],
-          ['7', 'timed out'],
-          ['130', 'interrupted (143 after SIGTERM)'],
-        ]),
-        examples(
-          'volmig migrate db-1 node2@ceph#rbd --dry-run',
-          'volmig migrate db-1 node2@ceph#rbd --wait --timeout 2h',
-          'volmig migrate db-1 node2@ceph#rbd --force-host-copy --wait',
-        ),
-      ),
-    )
     .action((volumeRef: string, host: string | undefined, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const cluster = opts.cluster as string | undefined;
-        checkMigrateArguments(volumeRef, host, cluster);
+        await checkMigrateArguments(volumeRef, host, cluster);
         const { requestWiring } = await import('./wait-wiring.js');
         const { deps, timeoutMs, stallTimeoutMs } = await requestWiring(env, opts);
         const { migrateVolume } = await import('../migration/migrate.js');
@@ -73,13 +51,17 @@ const HOST_SHAPE = /^[^\s@#]+@[^\s@#]+(#[^\s@#]+)?$/;
  * The destination, checked before any request: exactly one of a host and --cluster, and not a host in the volume's
  * place. `migrate <host> <volume>` would otherwise end in "No volume ... 'node2@ceph#rbd'".
  */
-export function checkMigrateArguments(volumeRef: string, host: string | undefined, cluster: string | undefined): void {
-  if (host !== undefined && HOST_SHAPE.test(volumeRef) && !HOST_SHAPE.test(host)) {
+export async function checkMigrateArguments(volumeRef: string, host: string | undefined, cluster: string | undefined): Promise<void> {
+  const swapped = host !== undefined && HOST_SHAPE.test(volumeRef) && !HOST_SHAPE.test(host);
+  const noDestination = (host === undefined) === (cluster === undefined);
+  if (!swapped && !noDestination) return;
+  const { shellWord } = await import('../help/text.js');
+  if (swapped) {
     throw new UsageError(`'${volumeRef}' looks like a destination host and '${host}' like a volume: the volume comes first`, {
-      hint: `did you mean: volmig migrate ${shellWord(host)} ${shellWord(volumeRef)}?`,
+      hint: `did you mean: volmig migrate ${shellWord(host!)} ${shellWord(volumeRef)}?`,
     });
   }
-  if ((host === undefined) === (cluster === undefined)) {
+  if (noDestination) {
     throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME', {
       hint: host === undefined && cluster === undefined && HOST_SHAPE.test(volumeRef) ? `the volume comes first: volmig migrate <volume> ${shellWord(volumeRef)}` : undefined,
     });

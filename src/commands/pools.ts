@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { examples, helpFooter } from '../help/text.js';
 
 export function registerPools(program: Command, ctx: CommandContext): void {
   program
     .command('pools')
     .description('list backend pools (host@backend#pool) with capacity and the migration_progress_report capability')
     .summary('list pools with capacity and progress reporting')
-    .addHelpText('after', helpFooter(examples('volmig pools', "volmig pools --json | jq -r '.[].name'")))
     .action((_opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const client = await env.client();

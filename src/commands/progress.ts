@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UsageError } from '../errors.js';
-import { examples, helpFooter, para } from '../help/text.js';
 
 export function registerProgress(program: Command, ctx: CommandContext): void {
   program
@@ -14,17 +13,6 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'poll interval in seconds (default: settings, pool capability, else 5)')
     .option('--timeout <duration>', 'with --watch: stop after this long, exit 7 (90s, 10m, 1h30m, or seconds)')
     .option('--stall-timeout <duration>', 'with --watch: exit 7 when nothing has changed for this long')
-    .addHelpText(
-      'after',
-      helpFooter(
-        para(
-          'A percentage appears only where the server reports migration_progress (microversion 3.72, host-assisted',
-          'copies); otherwise the display says "indeterminate" and shows the phase and elapsed time.',
-        ),
-        para('With --json: JSON lines, one event per change and a final "result" line per volume.'),
-        examples('volmig progress db-1', 'volmig progress db-1 --watch --stall-timeout 10m', 'volmig progress --all --watch'),
-      ),
-    )
     .action((refs: string[], opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const all = Boolean(opts.all);

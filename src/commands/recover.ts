@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CommandContext, CommandEnv } from './context.js';
-import { examples, helpFooter, list, para } from '../help/text.js';
 
 interface RecoverFlags {
   yes?: boolean;
@@ -15,25 +14,6 @@ export function registerRecover(program: Command, ctx: CommandContext): void {
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--sample <seconds>', 'how long to watch an in-flight migration for signs of life before calling it stuck', '10')
-    .addHelpText(
-      'after',
-      helpFooter(
-        para(
-          'recover explains what it finds (status, migration status, host, leftover target: volume), then, after',
-          'confirmation, resets the migration status to none (os-reset_status; also the status a locked migration',
-          'or a retype left as maintenance/retyping) and deletes the leftover destination volume.',
-          'It rolls no data back, and it refuses while the copy is visibly progressing.',
-        ),
-        list('Exit codes:', [
-          ['0', 'recovered, or nothing to do'],
-          ['2', 'no confirmation (--yes off a terminal)'],
-          ['3', 'no such volume'],
-          ['5', 'refused (the migration is progressing)'],
-          ['130', 'interrupted'],
-        ]),
-        examples('volmig recover db-1', 'volmig recover db-1 --sample 30 --yes'),
-      ),
-    )
     .action((ref: string, opts: RecoverFlags, cmd: Command) => ctx.action(cmd, (env) => recover(env, ref, opts)));
 }
 

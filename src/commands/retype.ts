@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { invalidOption } from './context.js';
-import { examples, helpFooter, list } from '../help/text.js';
 
 export function registerRetype(program: Command, ctx: CommandContext): void {
   program
@@ -17,23 +16,6 @@ export function registerRetype(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'with --wait: poll interval in seconds')
     .option('--dry-run', 'run the pre-flight checks only; send nothing')
     .option('--skip-checks', 'send the request without pre-flight checks')
-    .addHelpText(
-      'after',
-      helpFooter(
-        list('Exit codes:', [
-          ['0', 'accepted (or retyped, with --wait)'],
-          ['1', 'with --wait: the retype failed or did not happen'],
-          ['2', 'usage'],
-          ['3', 'volume or type not found'],
-          ['4', 'not allowed (admin only)'],
-          ['5', 'refused (by the pre-flight checks or the API)'],
-          ['6', 'API unreachable'],
-          ['7', 'timed out'],
-          ['130', 'interrupted (143 after SIGTERM)'],
-        ]),
-        examples('volmig retype db-1 ceph-ssd --dry-run', 'volmig retype db-1 ceph-ssd --migration-policy on-demand --wait'),
-      ),
-    )
     .action((volumeRef: string, typeRef: string, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const policy = String(opts.migrationPolicy);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
 import { UnavailableError, UsageError } from '../errors.js';
-import { examples, helpFooter, para } from '../help/text.js';
 
 export function registerSandbox(program: Command, ctx: CommandContext): void {
   program
@@ -19,13 +18,6 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .option('--admin-projects <list>', 'comma-separated projects whose users are admins', 'admin')
     .option('--size-unit-mib <n>', 'MiB of volume file per GiB of volume size (tests use small values)')
     .option('--phase-delay-ms <ms>', 'how long starting/creating/completing stay visible')
-    .addHelpText(
-      'after',
-      helpFooter(
-        para('The sandbox prints the export line that points volmig at it (volmig help environment, noauth).'),
-        examples('volmig sandbox --port 0 --seed demo', 'volmig sandbox --data-dir ./sandbox-state --copy-rate 50'),
-      ),
-    )
     .action((opts: Record<string, string | undefined>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { DataDirInUseError, parseSandboxFlags, runSandbox, SandboxFlagError } = await import('../sandbox/run.js');

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { examples, helpFooter, para, shellWord } from '../help/text.js';
 
 export function registerShow(program: Command, ctx: CommandContext): void {
   program
@@ -9,19 +8,12 @@ export function registerShow(program: Command, ctx: CommandContext): void {
     .summary('show one volume, and where its migration is going')
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .option('--all-projects', 'resolve the name in every project (admin)')
-    .addHelpText(
-      'after',
-      helpFooter(
-        para('With --json: the API\'s volume object, plus volmig\'s additions under "volmig"', '({"volmig": {"target": <destination volume object or null>}}).'),
-        examples('volmig show db-1', 'volmig show db-1 --all-projects --json'),
-      ),
-    )
     .action((ref: string, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const client = await env.client();
         const [{ findMigrationTarget }, { isInFlight }] = await Promise.all([import('../migration/list.js'), import('../model/cinder.js')]);
         const volume = await client.findVolume(ref, { allProjects: Boolean(opts.allProjects) }).catch(async (err: unknown) => {
-          const { NotFoundError } = await import('../errors.js');
+          const [{ NotFoundError }, { shellWord }] = await Promise.all([import('../errors.js'), import('../help/text.js')]);
           // Without --all-projects a name is looked up in the current project only (and an id, for a non-admin).
           if (opts.allProjects || !(err instanceof NotFoundError)) throw err;
           throw new NotFoundError(err.message, { hint: `Only project ${client.projectId} was searched; every project: volmig show ${shellWord(ref)} --all-projects` });

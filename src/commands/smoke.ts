@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { CommandContext, CommandEnv } from './context.js';
-import { examples, helpFooter, list, para } from '../help/text.js';
 
 interface SmokeFlags {
   pools?: string;
@@ -26,23 +25,6 @@ export function registerSmoke(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'poll interval', '2')
     .option('--junit <file>', 'write a JUnit XML report: one test case per pair')
     .option('--keep', 'do not delete the test volumes (for debugging)')
-    .addHelpText(
-      'after',
-      helpFooter(
-        para(
-          'Each pair: a new volume is created (the Create API cannot choose a pool, so it is first migrated onto the',
-          'source pool), migrated to the destination and checked: host, migration status success, status restored.',
-          'Every volume smoke creates is deleted again, also after a failure or Ctrl-C; no other volume is touched.',
-        ),
-        list('Exit codes:', [
-          ['0', 'every pair passed'],
-          ['1', 'a pair failed (or a test volume could not be deleted)'],
-          ['2', 'usage'],
-          ['130', 'interrupted'],
-        ]),
-        examples('volmig smoke --lock --junit smoke.xml', 'volmig smoke --pools node1@lvm#lvm,node2@ceph#rbd --interval 5s'),
-      ),
-    )
     .action((opts: SmokeFlags, cmd: Command) => ctx.action(cmd, (env) => smoke(env, opts)));
 }
 

@@ -1,8 +1,9 @@
 // How commander lays out volmig's help: every line within the help width (the terminal's, or 80 when piped),
 // counted in characters; root help without the two dozen --os-* options (they stay accepted everywhere and
-// `volmig help environment` lists them all).
+// `volmig help environment` lists them all), and what root help says after its commands: the help topics and a
+// few examples. The topics' text is in ./topics.ts, loaded only by `volmig help <topic>` and the man page.
 import type { Command, Help, Option } from 'commander';
-import { displayWidth, formatRow, termColumn, wrapWords } from './text.js';
+import { displayWidth, examples, formatRow, list, termColumn, wrapWords, type HelpBlock } from './text.js';
 
 /** The one --os-* option root help shows; the others stand behind ROOT_CLOUD_SUMMARY. */
 export const ROOT_SHOWN_CLOUD_OPTIONS: readonly string[] = ['--os-cloud'];
@@ -56,3 +57,24 @@ function argumentTerm(arg: { name(): string; required: boolean; variadic: boolea
   const name = arg.name() + (arg.variadic ? '...' : '');
   return arg.required ? `<${name}>` : `[${name}]`;
 }
+
+export const HELP_TOPICS = [
+  { name: 'environment', summary: 'OS_* variables, --os-* options, clouds.yaml: which wins' },
+  { name: 'config', summary: "volmig's own settings file: keys, where it is found, durations" },
+  { name: 'exit-codes', summary: 'what each exit code means' },
+] as const;
+
+export type HelpTopicName = (typeof HELP_TOPICS)[number]['name'];
+
+export const ROOT_FOOTER: readonly HelpBlock[] = [
+  list(
+    'Help topics (volmig help <topic>):',
+    HELP_TOPICS.map((t) => [t.name, t.summary] as const),
+  ),
+  examples(
+    'volmig --os-cloud prod pools',
+    'volmig list --migration-status migrating --all-projects',
+    'volmig migrate db-1 node2@ceph#rbd --dry-run',
+    'volmig help migrate',
+  ),
+];

@@ -3,7 +3,7 @@
 // committed file is what this module makes now.
 import type { Argument, Command, Help, Option } from 'commander';
 import type { Io } from '../io.js';
-import { ROOT_FOOTER } from './root.js';
+import { ROOT_FOOTER } from './layout.js';
 import { footerBlocks, wrapShell, type HelpBlock } from './text.js';
 import { helpTopics } from './topics.js';
 

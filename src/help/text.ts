@@ -39,6 +39,8 @@ const SGR = /\x1b\[[\d;]*m/g;
 
 /** Columns a line takes: characters (code points), not bytes or UTF-16 units, colour codes left out. */
 export function displayWidth(text: string): number {
+  // Printable ASCII (nearly all help text) is one column a character; only the rest needs the slower count.
+  if (!/[^\x20-\x7e]/.test(text)) return text.length;
   return [...text.replace(SGR, '')].length;
 }
 
@@ -55,11 +57,16 @@ export function wrapWords(text: string, width: number): string[] {
       continue;
     }
     let line = words[0]!;
+    let used = displayWidth(line);
     for (const word of words.slice(1)) {
-      if (displayWidth(line) + 1 + displayWidth(word) <= width) line += ` ${word}`;
-      else {
+      const w = displayWidth(word);
+      if (used + 1 + w <= width) {
+        line += ` ${word}`;
+        used += 1 + w;
+      } else {
         lines.push(line);
         line = word;
+        used = w;
       }
     }
     lines.push(line);

@@ -5,7 +5,7 @@ import { ExitCode } from '../errors.js';
 import { CLOUD_OPTIONS, type GlobalOptionSpec } from '../config/global-options.js';
 import { SETTINGS_KEYS, SETTINGS_SEARCH_PLACES } from '../config/settings-loader.js';
 import { HTTP_TIMEOUT_BOUNDS, INTERVAL_BOUNDS } from '../model/duration.js';
-import { HELP_TOPICS, type HelpTopicName } from './root.js';
+import { HELP_TOPICS, type HelpTopicName } from './layout.js';
 import { examples, list, para, titledExamples, type HelpBlock } from './text.js';
 
 /** What each exit code means; the README's table says the same (test/help/topics.test.ts compares them). */

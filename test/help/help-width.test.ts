@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, test } from 'vitest';
 import type { Command } from 'commander';
 import { createProgram, main } from '../../src/cli.js';
+import { COMMAND_FOOTERS } from '../../src/help/footers.js';
 import type { Io } from '../../src/io.js';
 import { capture } from '../helpers/run.js';
 
@@ -40,6 +41,10 @@ const program: Command = await createProgram(
 );
 const commands = program.createHelp().visibleCommands(program).map((c) => c.name());
 const topics = ['environment', 'config', 'exit-codes'];
+
+test('every footer in src/help/footers.ts belongs to a command, and every command has one', () => {
+  expect(Object.keys(COMMAND_FOOTERS).sort()).toEqual([...commands].sort());
+});
 
 test('the command list is the one the tests below go through', () => {
   expect(commands).toEqual([
