@@ -1,5 +1,5 @@
-import { ExitCode, InterruptedError, VolmigError, ReportedError } from './errors.js';
-import { RequestAbortedError } from './api/errors.js';
+import type { Command } from 'commander';
+import { ExitCode, InterruptedError, VolmigError, ReportedError, UsageError } from './errors.js';
 import { RunInterruption } from './interruption.js';
 import type { Io } from './io.js';
 import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
@@ -7,6 +7,9 @@ import type { BlockStorageClient } from './api/block-storage.js';
 import type { VolmigSettings } from './config/settings.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandContext, CommandEnv } from './commands/context.js';
+import { HELP_TOPICS, ROOT_FOOTER, volmigHelpConfiguration } from './help/layout.js';
+import { COMMAND_FOOTERS } from './help/footers.js';
+import { helpFooter, helpWidthFor, renderBlocks } from './help/text.js';
 
 export { processIo } from './io.js';
 
@@ -16,27 +19,10 @@ const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox']);
 const OWN_SIGNALS_COMMANDS = new Set(['sandbox']);
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  const { Command, CommanderError } = await import('commander');
+  const { CommanderError } = await import('commander');
   let exitCode: number = ExitCode.OK;
   let globals: GlobalOptions = {};
   const interruption = new RunInterruption();
-
-  const program = new Command('volmig');
-  program
-    .description('Move OpenStack Block Storage (Cinder) volumes between backends and pools, and see what the migration is doing.')
-    .version(await readVersion(), '-V, --version', 'print the volmig version')
-    .helpCommand('help [command]', 'show help for a command')
-    .showHelpAfterError('(run volmig help <command> for usage)')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s),
-      // Help is wrapped to the terminal, or to 80 columns when piped, so `volmig help migrate | less` reads well.
-      getOutHelpWidth: () => io.stdout.columns || 80,
-      getErrHelpWidth: () => io.stderr.columns || 80,
-    });
-  addGlobalOptions(program);
 
   let settingsPromise: Promise<VolmigSettings> | undefined;
   let clientPromise: Promise<BlockStorageClient> | undefined;
@@ -76,8 +62,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     },
   };
 
-  for (const register of COMMANDS) register(program, ctx);
-
+  const program = await createProgram(io, ctx);
   try {
     await program.parseAsync(argv);
     return exitCode;
@@ -86,6 +71,62 @@ export async function main(argv: string[], io: Io): Promise<number> {
   } finally {
     interruption.detach();
   }
+}
+
+/**
+ * The command tree with its help: what main() parses, and what scripts/gen-manpage.js documents.
+ * Help settings come first: commands copy them when they are defined.
+ */
+export async function createProgram(io: Io, ctx: CommandContext): Promise<Command> {
+  const { Command, Option } = await import('commander');
+  const program = new Command('volmig');
+  program
+    .description('Move OpenStack Block Storage (Cinder) volumes between backends and pools, and see what the migration is doing.')
+    .version(await readVersion(), '-V, --version', 'print the volmig version')
+    // volmig's own `help` command (below) also knows the help topics and refuses unknown names.
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Parse errors are printed by reportError, in volmig's own `Error:` style.
+      outputError: () => {},
+      getOutHelpWidth: () => helpWidthFor(io.stdout),
+      getErrHelpWidth: () => helpWidthFor(io.stderr),
+    })
+    .configureHelp(volmigHelpConfiguration(Option))
+    .addHelpText('after', helpFooter(...ROOT_FOOTER));
+  addGlobalOptions(program);
+
+  for (const register of COMMANDS) register(program, ctx);
+  registerHelpCommand(program, io);
+  for (const command of program.commands) {
+    const footer = COMMAND_FOOTERS[command.name()];
+    if (footer) command.addHelpText('after', helpFooter(...footer));
+  }
+  return program;
+}
+
+/** `volmig help [command|topic]`: a command's help or a help topic on stdout; any other name is a usage error. */
+function registerHelpCommand(program: Command, io: Io): void {
+  program
+    .command('help')
+    .description(`show help for a command, or a help topic: ${HELP_TOPICS.map((t) => t.name).join(', ')}`)
+    .summary('show help for a command or a help topic')
+    .argument('[command|topic]', 'a command name, or a help topic')
+    .action(async (name: string | undefined) => {
+      if (name === undefined) return void program.outputHelp();
+      const command = program.commands.find((c) => c.name() === name);
+      if (command) return void command.outputHelp();
+      const { findHelpTopic } = await import('./help/topics.js');
+      const topic = findHelpTopic(name);
+      if (!topic) {
+        throw new UsageError(`no command or help topic named '${name}'`, {
+          hint: `(run volmig help for the commands; the help topics are ${HELP_TOPICS.map((t) => t.name).join(', ')})`,
+        });
+      }
+      io.stdout.write(renderBlocks(topic.blocks, helpWidthFor(io.stdout)).join('\n') + '\n');
+    });
 }
 
 async function reportError(
@@ -99,12 +140,19 @@ async function reportError(
     const ce = err as Error & { code: string; exitCode: number };
     // help and version are successful exits; every other parse failure is a usage error (exit 2).
     if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version') return ExitCode.OK;
-    // `volmig` with no command prints help on stderr and is a usage error; `volmig help` is a success.
+    // `volmig` with no command prints help on stderr and is a usage error.
     if (ce.code === 'commander.help') return ce.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
     if (ce.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
+    // commander's message, e.g. "error: unknown option '--frob'\n(Did you mean --from?)", in volmig's error style.
+    const { Output } = await import('./ui/output.js');
+    const out = new Output(io, { json: false });
+    const [first = '', ...rest] = ce.message.split('\n');
+    out.error(`Error: ${first.replace(/^error: /, '')}`);
+    for (const line of rest) out.info(line);
+    out.info('(run volmig help <command> for usage)');
     return ExitCode.USAGE;
   }
-  const { Output } = await import('./ui/output.js');
+  const [{ Output }, { RequestAbortedError }] = await Promise.all([import('./ui/output.js'), import('./api/errors.js')]);
   const out = new Output(io, { ...globals, json: false });
   if (interruption.stoppedBy !== null && (err instanceof RequestAbortedError || err instanceof InterruptedError)) {
     // The operator stopped a command that was only reading (a command with something to resume says so itself).

@@ -75,6 +75,14 @@ function snippet(text: string): string {
   return one.length > MAX_SNIPPET ? `${one.slice(0, MAX_SNIPPET)}…` : one;
 }
 
+/** What a policy refusal means for the operator: most of what volmig does is admin-only in Cinder's default policy. */
+export const ADMIN_ROLE_HINT = "This needs an admin role: Cinder's policy refused these credentials (use an admin's, see volmig help environment).";
+
+/** Cinder's policy engine answers 403 "Policy doesn't allow <rule> to be performed." */
+export function isPolicyRefusal(status: number, message: string): boolean {
+  return status === 403 && /\bpolicy does(?:n't| not) allow\b/i.test(message);
+}
+
 /** A Block Storage API answer with status >= 400. `message` is Cinder's own text. */
 export class CinderApiError extends VolmigError {
   readonly status: number;
@@ -98,7 +106,8 @@ export class CinderApiError extends VolmigError {
     const shownFault = init.faultName && init.faultName !== 'error' ? ` ${init.faultName}` : '';
     const details = [`HTTP ${init.status}${shownFault}`];
     if (init.requestId) details.push(`request id ${init.requestId}`);
-    super(init.message, exitCodeForStatus(init.status), { hint: `(${details.join(', ')}; ${init.method} ${init.url})` });
+    const where = `(${details.join(', ')}; ${init.method} ${init.url})`;
+    super(init.message, exitCodeForStatus(init.status), { hint: isPolicyRefusal(init.status, init.message) ? `${ADMIN_ROLE_HINT}\n${where}` : where });
     this.status = init.status;
     this.faultName = init.faultName;
     this.requestId = init.requestId;

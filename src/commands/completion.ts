@@ -7,11 +7,8 @@ export function registerCompletion(program: Command, ctx: CommandContext): void 
   program
     .command('completion')
     .description('print the shell completion script for bash, zsh or fish')
+    .summary('print the shell completion script')
     .argument('<shell>', `one of ${COMPLETION_SHELLS.join(', ')}`)
-    .addHelpText(
-      'after',
-      '\nExamples:\n  source <(volmig completion bash)\n  volmig completion zsh > "${fpath[1]}/_volmig"\n  volmig completion fish > ~/.config/fish/completions/volmig.fish',
-    )
     .action((shell: string, _opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {

@@ -8,6 +8,7 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
   program
     .command('evacuate')
     .description('move every volume off a backend or pool before maintenance, a few at a time, and watch them all')
+    .summary('move every volume off a backend or pool')
     .requiredOption('--from <host@backend[#pool]>', 'source backend (every pool) or one pool')
     .requiredOption('--to <host@backend#pool...>', 'destination pool; repeat or comma-separate to spread over several')
     .option('--volume-type <type>', 'only volumes of this type (name or id)')
@@ -24,20 +25,6 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     .option('--notify <transport url>', "publish volume.migrate.* notifications to the cloud's bus (rabbit://user:pass@host:5672/)")
     .option('--interval <seconds>', 'poll interval (default: migration_progress_report_interval from the config, else 5)')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Exit codes: 0 every selected volume moved; 1 a migration failed or a volume was refused;',
-        '2 usage (also: --yes missing off a terminal); 7 timed out; 130 interrupted (Ctrl-C).',
-        'Running the same command again resumes: volumes already on the destination are skipped and',
-        'migrations in flight are followed, never sent twice.',
-        '',
-        'Examples:',
-        '  volmig evacuate --from node1@lvm --to node2@ceph#rbd --dry-run',
-        '  volmig evacuate --from node1@lvm --to node2@ceph#rbd --concurrency 4 --order created --yes',
-      ].join('\n'),
-    )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const [{ hostMatches }, duration] = await Promise.all([import('../migration/list.js'), import('../model/duration.js')]);

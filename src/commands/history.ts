@@ -5,17 +5,8 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
   program
     .command('history')
     .description("show the local journal of migrations and retypes volmig started (this user's, on this machine)")
+    .summary('show the journal of what volmig started here')
     .option('--volume <volume>', 'only entries for this volume id or name')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'The journal is $XDG_STATE_HOME/volmig/journal.jsonl, else ~/.local/state/volmig/journal.jsonl:',
-        'one JSON object per line with time, cloud, action, volume_id, volume_name, source_host,',
-        'destination, options, outcome (requested, rejected, success, error, timeout, interrupted, unknown),',
-        'reason and request_id. With --json: an array of those objects.',
-      ].join('\n'),
-    )
     .action((opts: { volume?: string }, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { Journal } = await import('../migration/journal.js');

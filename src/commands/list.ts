@@ -5,6 +5,7 @@ export function registerList(program: Command, ctx: CommandContext): void {
   program
     .command('list')
     .description('list volumes with their host and migration status (streams every page)')
+    .summary('list volumes with their host and migration status')
     .option('--migration-status <status>', 'none, starting, migrating, completing, success, error, deleting or target:<volume id>')
     .option('--status <status>', 'volume status, e.g. available, in-use, maintenance, error')
     .option('--host <host>', 'host@backend#pool (exact), or host@backend / host for every pool below it')
@@ -13,10 +14,6 @@ export function registerList(program: Command, ctx: CommandContext): void {
     .option('--long', 'add type, project, name_id and progress columns')
     .option('--show-targets', 'also list the temporary destination volumes of generic migrations')
     .option('--limit <n>', 'list at most n volumes')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  volmig list --migration-status migrating --all-projects\n  volmig list --host node1@ceph-a --long\n  volmig list --json | jq -r \'.[].id\'',
-    )
     .action((opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const { parseListOptions, listVolumeRows } = await import('../migration/list.js');

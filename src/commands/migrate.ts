@@ -6,6 +6,7 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
   program
     .command('migrate')
     .description('move a volume to another backend or pool (os-migrate_volume), after checking it can go there')
+    .summary('move a volume to another backend or pool')
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .argument('[host]', 'destination host@backend#pool (see volmig pools)')
     .option('--force', 'lock the volume for the migration: an available volume goes to maintenance, attach/detach are refused until it ends')
@@ -18,16 +19,10 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'with --wait: poll interval in seconds (default: settings, pool capability, else 5)')
     .option('--dry-run', 'run the pre-flight checks only; send nothing')
     .option('--skip-checks', 'send the request without pre-flight checks (Cinder\'s own answer is what you see)')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 accepted (or migrated, with --wait); 1 the migration ended in error; 2 usage; 3 volume not found;\n4 not allowed (admin only); 5 refused (by the pre-flight checks or the API); 6 API unreachable; 7 timed out; 130 interrupted.',
-    )
     .action((volumeRef: string, host: string | undefined, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const cluster = opts.cluster as string | undefined;
-        if ((host === undefined) === (cluster === undefined)) {
-          throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME');
-        }
+        await checkMigrateArguments(volumeRef, host, cluster);
         const { requestWiring } = await import('./wait-wiring.js');
         const { deps, timeoutMs, stallTimeoutMs, finish } = await requestWiring(env, opts);
         const { migrateVolume } = await import('../migration/migrate.js');
@@ -52,4 +47,28 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
         }
       }),
     );
+}
+
+/** host@backend or host@backend#pool: what Cinder calls a host, and what `volmig pools` lists. */
+const HOST_SHAPE = /^[^\s@#]+@[^\s@#]+(#[^\s@#]+)?$/;
+
+/**
+ * The destination, checked before any request: exactly one of a host and --cluster, and not a host in the volume's
+ * place. `migrate <host> <volume>` would otherwise end in "No volume ... 'node2@ceph#rbd'".
+ */
+export async function checkMigrateArguments(volumeRef: string, host: string | undefined, cluster: string | undefined): Promise<void> {
+  const swapped = host !== undefined && HOST_SHAPE.test(volumeRef) && !HOST_SHAPE.test(host);
+  const noDestination = (host === undefined) === (cluster === undefined);
+  if (!swapped && !noDestination) return;
+  const { shellWord } = await import('../help/text.js');
+  if (swapped) {
+    throw new UsageError(`'${volumeRef}' looks like a destination host and '${host}' like a volume: the volume comes first`, {
+      hint: `did you mean: volmig migrate ${shellWord(host!)} ${shellWord(volumeRef)}?`,
+    });
+  }
+  if (noDestination) {
+    throw new UsageError('give exactly one destination: a host (host@backend#pool) or --cluster NAME', {
+      hint: host === undefined && cluster === undefined && HOST_SHAPE.test(volumeRef) ? `the volume comes first: volmig migrate <volume> ${shellWord(volumeRef)}` : undefined,
+    });
+  }
 }

@@ -5,6 +5,7 @@ export function registerPools(program: Command, ctx: CommandContext): void {
   program
     .command('pools')
     .description('list backend pools (host@backend#pool) with capacity and the migration_progress_report capability')
+    .summary('list pools with capacity and progress reporting')
     .action((_opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const client = await env.client();

@@ -6,6 +6,7 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
   program
     .command('progress')
     .description('show how far migrations have got; --watch follows them to the end with live bars')
+    .summary('show or follow how far migrations have got')
     .argument('[volume...]', 'volume ids or names')
     .option('--all', 'every volume whose migration is in flight, in every project (one list request per interval)')
     .option('--watch', 'follow until the migration ends: exit 0 success, 1 error, 7 timeout/stall, 130 Ctrl-C')
@@ -13,10 +14,6 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
     .option('--timeout <duration>', 'with --watch: stop after this long, exit 7 (90s, 10m, 1h30m, or seconds)')
     .option('--stall-timeout <duration>', 'with --watch: exit 7 when nothing has changed for this long')
     .option('--notify <transport url>', "with --watch: publish volume.migrate.* notifications to the cloud's bus (rabbit://user:pass@host:5672/)")
-    .addHelpText(
-      'after',
-      '\nA percentage appears only where the server reports migration_progress (microversion 3.72, host-assisted\ncopies); otherwise the display says "indeterminate" and shows the phase and elapsed time.\nWith --json: JSON lines, one event per change and a final "result" line per volume.',
-    )
     .action((refs: string[], opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
         const all = Boolean(opts.all);

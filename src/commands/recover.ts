@@ -12,30 +12,12 @@ export function registerRecover(program: Command, ctx: CommandContext): void {
   program
     .command('recover')
     .description('clean up after a migration that ended in error or got stuck: reset its status, delete the leftover target')
+    .summary('clean up after a failed or stuck migration')
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .option('-y, --yes', 'do not ask for confirmation (required when not on a terminal)')
     .option('--sample <duration>', 'how long to watch an in-flight migration for signs of life', '10s')
     .option('--assume-stuck', 'you know an in-flight migration is dead (its volume service is gone): allow resetting it')
     .option('--min-age <duration>', 'with --assume-stuck: how long it must have shown no change', '30m')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'recover explains what it finds (status, migration status, host, leftover target: volume), then, after',
-        'confirmation, resets the migration status to none (os-reset_status; also the status a locked migration',
-        'or a retype left as maintenance/retyping) and deletes the leftover destination volume. It rolls no data',
-        'back, and acts only on positive evidence: it refuses a migration that any progress source (the server,',
-        'Ceph, the dd on this host) shows moving, and one that still says it is in flight unless --assume-stuck',
-        'is given and the volume has shown no change for --min-age. It reports what reading the volume back',
-        'shows changed, and records what it did in the journal.',
-        'Exit codes: 0 recovered or nothing to do; 1 an action failed; 2 no confirmation (--yes off a terminal);',
-        '3 no such volume; 5 refused; 130 interrupted.',
-        '',
-        'Examples:',
-        '  volmig recover vol-1',
-        '  volmig recover vol-1 --assume-stuck --yes',
-      ].join('\n'),
-    )
     .action((ref: string, opts: RecoverFlags, cmd: Command) => ctx.action(cmd, (env) => recover(env, ref, opts)));
 }
 

@@ -6,6 +6,7 @@ export function registerRetype(program: Command, ctx: CommandContext): void {
   program
     .command('retype')
     .description('change a volume\'s type (os-retype), migrating it when the policy allows and the type needs it')
+    .summary("change a volume's type, migrating it if needed")
     .argument('<volume>', 'volume id, or a name that matches exactly one volume')
     .argument('<type>', 'new volume type, by name or id')
     .option('--migration-policy <policy>', 'never (default, Cinder\'s) or on-demand (move the volume if the new type needs another backend)', 'never')

@@ -6,6 +6,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
   program
     .command('sandbox')
     .description('run a local Cinder-compatible Block Storage API with migration status, progress and notifications (no cloud needed)')
+    .summary('run a local Cinder-compatible API (no cloud needed)')
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free port)', '8776')
     .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl, kept after the sandbox stops (default: a new temporary directory, removed when it stops)')

@@ -16,6 +16,7 @@ export function registerSmoke(program: Command, ctx: CommandContext): void {
   program
     .command('smoke')
     .description('prove migration works between every ordered pair of pools: create, migrate, check, delete (for CI)')
+    .summary('prove migration works between pools (for CI)')
     .option('--pools <p1,p2,...>', 'pools to test, host@backend#pool, comma-separated (default: every pool)')
     .option('--size <GiB>', 'size of each test volume', '1')
     .option('--lock', 'also run each pair locked (lock_volume: the volume shows maintenance while it moves)')
@@ -24,20 +25,6 @@ export function registerSmoke(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'poll interval', '2')
     .option('--junit <file>', 'write a JUnit XML report: one test case per pair')
     .option('--keep', 'do not delete the test volumes (for debugging)')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Each pair: a new volume is created (the Create API cannot choose a pool, so it is first migrated onto the',
-        'source pool), migrated to the destination and checked: host, migration status success, status restored.',
-        'Every volume smoke creates is deleted again, also after a failure or Ctrl-C; no other volume is touched.',
-        'Exit codes: 0 every pair passed; 1 a pair failed (or a test volume could not be deleted); 2 usage;',
-        '130 interrupted.',
-        '',
-        'Example (CI):',
-        '  volmig smoke --lock --junit smoke.xml',
-      ].join('\n'),
-    )
     .action((opts: SmokeFlags, cmd: Command) => ctx.action(cmd, (env) => smoke(env, opts)));
 }
 

@@ -98,7 +98,10 @@ describe('read commands on the seeded demo data', () => {
     const missing = await volmig(['show', 'no-such-volume']);
     expect(missing.code).toBe(3);
     expect(missing.stdout).toBe('');
-    expect(missing.stderr).toBe("Error: No volume with a name or ID of 'no-such-volume' exists.\n");
+    expect(missing.stderr).toBe(
+      "Error: No volume with a name or ID of 'no-such-volume' exists.\n" +
+        'Only project admin was searched; every project: volmig show no-such-volume --all-projects\n',
+    );
   });
 });
 

@@ -98,13 +98,15 @@ describe('volmig show', () => {
     const r = await volmig(['show', missing]);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`Error: No volume with a name or ID of '${missing}' exists.\n`);
+    expect(r.stderr).toBe(
+      `Error: No volume with a name or ID of '${missing}' exists.\nOnly project admin was searched; every project: volmig show ${missing} --all-projects\n`,
+    );
   });
 
   test('show without a volume is a usage error', async () => {
     const r = await volmig(['show']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: missing required argument 'volume'\n/);
+    expect(r.stderr).toMatch(/^Error: missing required argument 'volume'\n/);
   });
 });
 

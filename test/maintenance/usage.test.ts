@@ -4,8 +4,8 @@ import { runVolmig } from '../helpers/run.js';
 // Bad flags are refused before any configuration is read or any request is sent: no cloud is configured here.
 describe('maintenance commands: usage errors are one line and exit 2', () => {
   const cases: [string[], string][] = [
-    [['evacuate', '--to', 'n@b#p'], "error: required option '--from <host@backend[#pool]>' not specified"],
-    [['evacuate', '--from', 'n@a'], "error: required option '--to <host@backend#pool...>' not specified"],
+    [['evacuate', '--to', 'n@b#p'], "Error: required option '--from <host@backend[#pool]>' not specified"],
+    [['evacuate', '--from', 'n@a'], "Error: required option '--to <host@backend#pool...>' not specified"],
     [['evacuate', '--from', 'n', '--to', 'n@b#p'], "Error: invalid value for --from: 'n' (expected host@backend or host@backend#pool)"],
     [['evacuate', '--from', 'n@a', '--to', 'n@b'], "Error: invalid value for --to: 'n@b' (expected host@backend#pool)"],
     [['evacuate', '--from', 'n@a', '--to', 'n@a#p1'], 'Error: --to n@a#p1 is part of --from n@a: a volume cannot be evacuated onto its own backend'],

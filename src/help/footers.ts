@@ -1,0 +1,134 @@
+// The end of each command's help (`volmig help <command>`): exit codes, notes and examples, laid out at the help
+// width by ./text.ts. They are kept in this one module, which src/cli.ts attaches to the commands it registers,
+// rather than in each command file: twelve more imports at start-up cost `volmig --help` about 3 ms of its ~45 ms.
+// test/help/help-width.test.ts checks that every command has one, with examples of itself.
+import { examples, list, para, type HelpBlock } from './text.js';
+
+export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
+  list: [
+    examples(
+      'volmig list --migration-status migrating --all-projects',
+      'volmig list --host node1@ceph-a --long',
+      "volmig list --json | jq -r '.[].id'",
+    ),
+  ],
+  show: [
+    para('With --json: the API\'s volume object, plus volmig\'s additions under "volmig"', '({"volmig": {"target": <destination volume object or null>}}).'),
+    examples('volmig show db-1', 'volmig show db-1 --all-projects --json'),
+  ],
+  pools: [
+    examples('volmig pools', "volmig pools --json | jq -r '.[].name'"),
+  ],
+  migrate: [
+    list('Exit codes:', [
+      ['0', 'accepted (or migrated, with --wait)'],
+      ['1', 'the migration ended in error'],
+      ['2', 'usage'],
+      ['3', 'volume not found'],
+      ['4', 'not allowed (admin only)'],
+      ['5', 'refused (by the pre-flight checks or the API)'],
+      ['6', 'API unreachable'],
+      ['7', 'timed out'],
+      ['130', 'interrupted (143 after SIGTERM)'],
+    ]),
+    examples(
+      'volmig migrate db-1 node2@ceph#rbd --dry-run',
+      'volmig migrate db-1 node2@ceph#rbd --wait --timeout 2h',
+      'volmig migrate db-1 node2@ceph#rbd --force-host-copy --wait',
+    ),
+  ],
+  retype: [
+    list('Exit codes:', [
+      ['0', 'accepted (or retyped, with --wait)'],
+      ['1', 'with --wait: the retype failed or did not happen'],
+      ['2', 'usage'],
+      ['3', 'volume or type not found'],
+      ['4', 'not allowed (admin only)'],
+      ['5', 'refused (by the pre-flight checks or the API)'],
+      ['6', 'API unreachable'],
+      ['7', 'timed out'],
+      ['130', 'interrupted (143 after SIGTERM)'],
+    ]),
+    examples('volmig retype db-1 ceph-ssd --dry-run', 'volmig retype db-1 ceph-ssd --migration-policy on-demand --wait'),
+  ],
+  progress: [
+    para(
+      'A percentage appears only where a source gives a number: the server (migration_progress), Ceph for RBD',
+      'pools, or the dd on this host; otherwise the display shows the phase and elapsed time, never a percentage.',
+    ),
+    para('With --json: JSON lines, one event per change and a final "result" line per volume.'),
+    examples('volmig progress db-1', 'volmig progress db-1 --watch --stall-timeout 10m', 'volmig progress --all --watch'),
+  ],
+  evacuate: [
+    list('Exit codes:', [
+      ['0', 'every selected volume moved'],
+      ['1', 'a migration failed or a volume was refused'],
+      ['2', 'usage (also: --yes missing off a terminal)'],
+      ['7', 'timed out'],
+      ['130', 'interrupted (Ctrl-C)'],
+    ]),
+    para(
+      'Running the same command again resumes: volumes already on the destination are skipped and',
+      'migrations in flight are followed, never sent twice.',
+    ),
+    examples(
+      'volmig evacuate --from node1@lvm --to node2@ceph#rbd --dry-run',
+      'volmig evacuate --from node1@lvm --to node2@ceph#rbd --concurrency 4 --order created --yes',
+    ),
+  ],
+  history: [
+    para(
+      'The journal is $XDG_STATE_HOME/volmig/journal.jsonl, else ~/.local/state/volmig/journal.jsonl:',
+      'one JSON object per line with time, cloud, action, volume_id, volume_name, source_host,',
+      'destination, options, outcome (requested, rejected, success, error, timeout, interrupted, unknown),',
+      'reason and request_id. With --json: an array of those objects.',
+    ),
+    examples('volmig history', 'volmig history --volume db-1 --json'),
+  ],
+  sandbox: [
+    para('The sandbox prints the export line that points volmig at it (volmig help environment, noauth).'),
+    examples('volmig sandbox --port 0 --seed demo', 'volmig sandbox --data-dir ./sandbox-state --copy-rate 50'),
+  ],
+  smoke: [
+    para(
+      'Each pair: a new volume is created (the Create API cannot choose a pool, so it is first migrated onto the',
+      'source pool), migrated to the destination and checked: host, migration status success, status restored.',
+      'Every volume smoke creates is deleted again, also after a failure or Ctrl-C; no other volume is touched.',
+    ),
+    list('Exit codes:', [
+      ['0', 'every pair passed'],
+      ['1', 'a pair failed (or a test volume could not be deleted)'],
+      ['2', 'usage'],
+      ['130', 'interrupted'],
+    ]),
+    examples('volmig smoke --lock --junit smoke.xml', 'volmig smoke --pools node1@lvm#lvm,node2@ceph#rbd --interval 5s'),
+  ],
+  recover: [
+    para(
+      'recover explains what it finds (status, migration status, host, leftover target: volume), then, after',
+      'confirmation, resets the migration status to none (os-reset_status; also the status a locked migration',
+      'or a retype left as maintenance/retyping) and deletes the leftover destination volume. It rolls no data',
+      'back, and acts only on positive evidence: it refuses a migration that any progress source (the server,',
+      'Ceph, the dd on this host) shows moving, and one that still says it is in flight unless --assume-stuck is',
+      'given and the volume has shown no change for --min-age. It reports what reading the volume back shows',
+      'changed, and records what it did in the journal.',
+    ),
+    list('Exit codes:', [
+      ['0', 'recovered, or nothing to do'],
+      ['1', 'an action failed'],
+      ['2', 'no confirmation (--yes off a terminal)'],
+      ['3', 'no such volume'],
+      ['5', 'refused (the copy may be alive, or the volume changed meanwhile)'],
+      ['130', 'interrupted'],
+    ]),
+    examples('volmig recover db-1', 'volmig recover db-1 --assume-stuck --yes'),
+  ],
+  completion: [
+    examples(
+      'source <(volmig completion bash)',
+      'volmig completion zsh > "${fpath[1]}/_volmig"',
+      'volmig completion fish > ~/.config/fish/completions/volmig.fish',
+    ),
+  ],
+  help: [examples('volmig help migrate', 'volmig help environment | less')],
+};
