@@ -16,6 +16,9 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What a policy refusal means for the operator: most of what volmig does is admin-only in Cinder's default policy. */
+export const ADMIN_ROLE_HINT = "This needs an admin role: Cinder's policy refused these credentials (use an admin's, see volmig help environment).";
+
 /** An expected failure: printed as one line (plus an optional hint), never with a stack unless --debug. */
 export class VolmigError extends Error {
   readonly exitCode: ExitCode;

@@ -1,4 +1,4 @@
-import { ExitCode, VolmigError, type ExitCode as ExitCodeValue } from '../errors.js';
+import { ADMIN_ROLE_HINT, ExitCode, VolmigError, type ExitCode as ExitCodeValue } from '../errors.js';
 import type { Volume } from '../model/cinder.js';
 import { volumeHost } from '../model/cinder.js';
 
@@ -75,8 +75,7 @@ function snippet(text: string): string {
   return one.length > MAX_SNIPPET ? `${one.slice(0, MAX_SNIPPET)}…` : one;
 }
 
-/** What a policy refusal means for the operator: most of what volmig does is admin-only in Cinder's default policy. */
-export const ADMIN_ROLE_HINT = "This needs an admin role: Cinder's policy refused these credentials (use an admin's, see volmig help environment).";
+export { ADMIN_ROLE_HINT };
 
 /** Cinder's policy engine answers 403 "Policy doesn't allow <rule> to be performed." */
 export function isPolicyRefusal(status: number, message: string): boolean {

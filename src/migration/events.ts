@@ -16,6 +16,8 @@ export interface ApiRefusal {
   fault: string | null;
   message: string;
   requestId: string | null;
+  /** A policy refusal: these credentials lack the admin role most of volmig's calls need. */
+  needsAdmin: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ActionResult, BlockStorageClient } from '../api/block-storage.js';
-import { CinderApiError, RequestOutcomeUnknownError } from '../api/errors.js';
+import { CinderApiError, isPolicyRefusal, RequestOutcomeUnknownError } from '../api/errors.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
 import { nowFor, type Io } from '../io.js';
 import { DeadlineReason } from './poll.js';
@@ -44,7 +44,7 @@ export class CommandDeadline {
 }
 
 export function apiRefusal(err: CinderApiError): ApiRefusal {
-  return { httpStatus: err.status, fault: err.faultName ?? null, message: err.message, requestId: err.requestId ?? null };
+  return { httpStatus: err.status, fault: err.faultName ?? null, message: err.message, requestId: err.requestId ?? null, needsAdmin: isPolicyRefusal(err.status, err.message) };
 }
 
 /** Emits the refusal and ends the command with its exit code (the presenter has said everything). */

@@ -1,4 +1,5 @@
 import type { AcceptedEvent, CheckedEvent, ReconciledEvent, RejectedEvent, RequestEvent, RequestEvents } from '../migration/events.js';
+import { ADMIN_ROLE_HINT } from '../errors.js';
 import type { Output } from './output.js';
 
 /** The seed's words for an accepted request (cinderclient's "has been accepted" made honest). */
@@ -23,6 +24,7 @@ export function createRequestPresenter(out: Output): RequestEvents {
     switch (event.type) {
       case 'rejected':
         for (const reason of event.reasons) out.error(refusalLine(event.action, reason));
+        if (event.api?.needsAdmin) out.error(ADMIN_ROLE_HINT);
         break;
       case 'warning':
         out.warn(event.message);

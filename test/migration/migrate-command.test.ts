@@ -287,6 +287,7 @@ describe('migrate: the API refuses', () => {
     const r = await volmig(['migrate', ID, DST, '--skip-checks']);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`${REFUSED}Policy doesn't allow volume_extension:volume_admin_actions:migrate_volume to be performed. (HTTP 403)`);
+    expect(r.stderr).toContain("This needs an admin role: Cinder's policy refused these credentials");
   });
 
   it('404 from the POST with --skip-checks: exit 3', async () => {
