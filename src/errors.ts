@@ -49,12 +49,6 @@ export class AuthError extends VolmigError {
   }
 }
 
-export class RejectedError extends VolmigError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, ExitCode.REJECTED, options);
-  }
-}
-
 export class UnavailableError extends VolmigError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, ExitCode.UNAVAILABLE, options);
@@ -64,13 +58,6 @@ export class UnavailableError extends VolmigError {
 export class TimeoutError extends VolmigError {
   constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, ExitCode.TIMEOUT, options);
-  }
-}
-
-/** The operation ran and ended badly (e.g. a migration ended in `error`). */
-export class OperationFailedError extends VolmigError {
-  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, ExitCode.FAILED, options);
   }
 }
 

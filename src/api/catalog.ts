@@ -16,7 +16,7 @@ export interface CatalogService {
 }
 
 /** Current name first, then the aliases openstacksdk and cinderclient still look up. */
-export const BLOCK_STORAGE_SERVICE_TYPES = ['block-storage', 'volumev3', 'volume'] as const;
+const BLOCK_STORAGE_SERVICE_TYPES = ['block-storage', 'volumev3', 'volume'] as const;
 
 /**
  * The Block Storage endpoint of a Keystone v3 catalog for one interface (and region when given), trying the

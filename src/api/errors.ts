@@ -3,7 +3,7 @@ import type { Volume } from '../model/cinder.js';
 import { volumeHost } from '../model/cinder.js';
 
 /** 401/403 → 4, 404 → 3, other 4xx → 5, 5xx → 6 (the documented exit-code table). */
-export function exitCodeForStatus(status: number): ExitCodeValue {
+function exitCodeForStatus(status: number): ExitCodeValue {
   if (status === 401 || status === 403) return ExitCode.AUTH;
   if (status === 404) return ExitCode.NOT_FOUND;
   if (status >= 400 && status < 500) return ExitCode.REJECTED;

@@ -198,7 +198,7 @@ export function header(headers: Record<string, string | string[] | undefined>, n
 }
 
 /** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
@@ -238,7 +238,7 @@ function errorCodes(err: unknown): { code?: string; message: string; name?: stri
   return { code, message, name: typeof e?.name === 'string' ? e.name : undefined };
 }
 
-export function classifyNetworkError(err: unknown, timeoutMs: number): NetworkFailure {
+function classifyNetworkError(err: unknown, timeoutMs: number): NetworkFailure {
   const { code, message, name } = errorCodes(err);
   if (name === 'TimeoutError' || name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { description: `no answer within ${Number((timeoutMs / 1000).toFixed(1))} s`, maybeSent: true, transient: true };

@@ -12,14 +12,6 @@ export function isSecretHeader(name: string): boolean {
   return SECRET_HEADER.test(name);
 }
 
-export function redactHeaders(
-  headers: Record<string, string | string[] | number | undefined>,
-): Record<string, string | string[] | number | undefined> {
-  const out: Record<string, string | string[] | number | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = isSecretHeader(name) && value !== undefined ? REDACTED : value;
-  return out;
-}
-
 /**
  * Deep copy with every string under a key that names a secret (`password`, `secret`, `token`, `*_secret`, ...)
  * replaced; under a `token` object (Keystone's token method: `{"token": {"id": "..."}}`) the `id` is a secret too.

@@ -1,7 +1,7 @@
 import type { Command, Option as CommanderOption } from 'commander';
 import type { CommandContext } from './context.js';
 
-export const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
+const COMPLETION_SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 export function registerCompletion(program: Command, ctx: CommandContext): void {
   program

@@ -107,7 +107,7 @@ function positiveInt(flag: string, value: unknown): number {
 }
 
 /** Checks every flag before anything is read from the cloud; a bad value is a one-line usage error (exit 2). */
-export function parseEvacuateOptions(
+function parseEvacuateOptions(
   opts: Record<string, unknown>,
   hostMatches: (volume: Volume, wanted: string) => boolean,
   { parseDuration, INTERVAL_BOUNDS }: typeof import('../model/duration.js'),

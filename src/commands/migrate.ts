@@ -56,7 +56,7 @@ const HOST_SHAPE = /^[^\s@#]+@[^\s@#]+(#[^\s@#]+)?$/;
  * The destination, checked before any request: exactly one of a host and --cluster, and not a host in the volume's
  * place. `migrate <host> <volume>` would otherwise end in "No volume ... 'node2@ceph#rbd'".
  */
-export async function checkMigrateArguments(volumeRef: string, host: string | undefined, cluster: string | undefined): Promise<void> {
+async function checkMigrateArguments(volumeRef: string, host: string | undefined, cluster: string | undefined): Promise<void> {
   const swapped = host !== undefined && HOST_SHAPE.test(volumeRef) && !HOST_SHAPE.test(host);
   const noDestination = (host === undefined) === (cluster === undefined);
   if (!swapped && !noDestination) return;

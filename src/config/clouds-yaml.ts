@@ -31,7 +31,7 @@ export interface LoadedCloud {
   regions?: KnownRegion[];
 }
 
-export function isDict(v: unknown): v is PyDict {
+function isDict(v: unknown): v is PyDict {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
@@ -47,7 +47,7 @@ export function expandHome(io: Io, p: string): string {
  * default ~/.config/openstack), ~/.config/openstack ($SNAP_REAL_HOME's under a snap), appdirs' site config dir
  * ($XDG_CONFIG_DIRS each + /openstack, joined with ':' as appdirs does; default /etc/xdg/openstack), /etc/openstack.
  */
-export function configSearchPath(io: Io): string[] {
+function configSearchPath(io: Io): string[] {
   const home = io.env.HOME;
   const dirs: string[] = [io.cwd];
   const xdgHome = io.env.XDG_CONFIG_HOME;
@@ -75,16 +75,16 @@ function candidates(io: Io, base: string, override: string | undefined): string[
 }
 
 /** OS_CLIENT_CONFIG_FILE, then clouds.yaml / clouds.yml / clouds.json in each directory of the search path. */
-export function cloudsFileCandidates(io: Io): string[] {
+function cloudsFileCandidates(io: Io): string[] {
   return candidates(io, 'clouds', io.env.OS_CLIENT_CONFIG_FILE || undefined);
 }
 
 /** OS_CLIENT_SECURE_FILE, then secure.{yaml,yml,json} in each directory: searched on its own, not beside clouds.yaml. */
-export function secureFileCandidates(io: Io): string[] {
+function secureFileCandidates(io: Io): string[] {
   return candidates(io, 'secure', io.env.OS_CLIENT_SECURE_FILE || undefined);
 }
 
-export function vendorFileCandidates(io: Io): string[] {
+function vendorFileCandidates(io: Io): string[] {
   return candidates(io, 'clouds-public', undefined);
 }
 
@@ -116,7 +116,7 @@ async function loadFirst(io: Io, list: string[]): Promise<{ file: string; doc: P
 }
 
 /** openstacksdk _util.merge_clouds: nested mappings merged, everything else replaced. */
-export function mergeClouds(base: PyDict, extra: PyDict): PyDict {
+function mergeClouds(base: PyDict, extra: PyDict): PyDict {
   const out: PyDict = { ...base };
   for (const [key, value] of Object.entries(extra)) {
     const current = out[key];
@@ -182,7 +182,7 @@ function knownRegions(own: PyDict, profile: PyDict | undefined, cloud: string, f
 }
 
 /** Where openstacksdk looks, for messages: each directory once, with the file names it tries there. */
-export function describeSearch(io: Io): string {
+function describeSearch(io: Io): string {
   const override = io.env.OS_CLIENT_CONFIG_FILE ? `${io.env.OS_CLIENT_CONFIG_FILE} (OS_CLIENT_CONFIG_FILE), then ` : '';
   return `${override}clouds.yaml, clouds.yml or clouds.json in ${[...new Set(configSearchPath(io))].join(', ')}`;
 }

@@ -130,7 +130,7 @@ export const CLOUD_OPTIONS: readonly GlobalOptionSpec[] = [
 ];
 
 /** How volmig prints, on every command. */
-export const OUTPUT_OPTIONS: readonly GlobalOptionSpec[] = [
+const OUTPUT_OPTIONS: readonly GlobalOptionSpec[] = [
   { flags: '--debug', description: 'log every HTTP request and response to stderr (secrets redacted) and show stack traces' },
   { flags: '--json', description: 'print JSON on stdout (no colour, no animation)' },
   { flags: '--no-color', description: 'never colour output' },
@@ -138,7 +138,7 @@ export const OUTPUT_OPTIONS: readonly GlobalOptionSpec[] = [
 ];
 
 /** The description commander shows: the spec's, with its variables. */
-export function globalOptionDescription(spec: GlobalOptionSpec): string {
+function globalOptionDescription(spec: GlobalOptionSpec): string {
   return spec.env?.length ? `${spec.description} (env: ${spec.env.join(', ')})` : spec.description;
 }
 

@@ -72,7 +72,7 @@ const SECONDS_KEYS = new Set(['migration_progress_report_interval', 'http_timeou
 export const SETTINGS_KEYS = Object.keys(SETTINGS_SCHEMA);
 
 /** Checks a parsed settings document; an unknown key or a wrong type is a usage error naming the file and the key. */
-export function validateSettings(raw: unknown, filepath: string): VolmigSettings {
+function validateSettings(raw: unknown, filepath: string): VolmigSettings {
   if (raw === null || raw === undefined) return { filepath };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${filepath}: volmig settings must be a mapping of keys to values (known keys: ${SETTINGS_KEYS.join(', ')})`);

@@ -6,10 +6,10 @@ import type { Command, Help, Option } from 'commander';
 import { displayWidth, examples, formatRow, list, termColumn, wrapWords, type HelpBlock } from './text.js';
 
 /** The one --os-* option root help shows; the others stand behind ROOT_CLOUD_SUMMARY. */
-export const ROOT_SHOWN_CLOUD_OPTIONS: readonly string[] = ['--os-cloud'];
+const ROOT_SHOWN_CLOUD_OPTIONS: readonly string[] = ['--os-cloud'];
 
 /** The row root help shows in place of the other --os-* options. */
-export const ROOT_CLOUD_SUMMARY = {
+const ROOT_CLOUD_SUMMARY = {
   flags: '--os-<name> <value>',
   description:
     'the other OpenStack connection options (--os-auth-url, --os-username, --os-project-name, --os-endpoint, ...); ' +

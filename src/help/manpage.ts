@@ -75,7 +75,7 @@ function commandSection(command: Command): string[] {
 }
 
 /** The man page of `program`, for the version in its `--version`. */
-export function renderManPage(program: Command): string {
+function renderManPage(program: Command): string {
   const helper = program.createHelp();
   const version = program.version() ?? '';
   const topics = Object.fromEntries(helpTopics().map((t) => [t.name, t.blocks]));

@@ -126,7 +126,7 @@ export function wrapShell(command: string, width: number, indent: string): strin
 }
 
 /** Descriptions get at least this many columns beside their term; a longer term goes on a line of its own. */
-export const MIN_DESCRIPTION_WIDTH = 28;
+const MIN_DESCRIPTION_WIDTH = 28;
 
 /** The description column for terms up to `longest` wide: as wide as they are, but leaving the description room. */
 export function termColumn(longest: number, width: number, indent = 2): number {
@@ -154,7 +154,7 @@ export function formatRow(term: string, description: string, column: number, wid
 }
 
 /** Term/description rows with their descriptions aligned in one column. */
-export function formatRows(rows: readonly (readonly [string, string])[], width: number, indent = 2): string[] {
+function formatRows(rows: readonly (readonly [string, string])[], width: number, indent = 2): string[] {
   const column = termColumn(Math.max(0, ...rows.map(([term]) => displayWidth(term))), width, indent);
   return rows.flatMap(([term, description]) => formatRow(term, description, column, width, indent));
 }

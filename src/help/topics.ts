@@ -9,7 +9,7 @@ import { HELP_TOPICS, type HelpTopicName } from './layout.js';
 import { examples, list, para, titledExamples, type HelpBlock } from './text.js';
 
 /** What each exit code means; the README's table says the same (test/help/topics.test.ts compares them). */
-export const EXIT_CODE_MEANINGS: Record<keyof typeof ExitCode, string> = {
+const EXIT_CODE_MEANINGS: Record<keyof typeof ExitCode, string> = {
   OK: 'success (also: an empty listing)',
   FAILED: 'the operation failed (e.g. a migration ended in error)',
   USAGE: 'usage error: unknown command, option or help topic, invalid option value, nothing configured',
@@ -24,7 +24,7 @@ export const EXIT_CODE_MEANINGS: Record<keyof typeof ExitCode, string> = {
   TERMINATED: 'stopped by SIGTERM (as for Ctrl-C: the migrations go on, the journal and the resume line are written)',
 };
 
-export function exitCodeRows(): [code: string, meaning: string][] {
+function exitCodeRows(): [code: string, meaning: string][] {
   return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((key) => [String(ExitCode[key]), EXIT_CODE_MEANINGS[key]]);
 }
 
@@ -116,7 +116,7 @@ function environmentTopic(): HelpBlock[] {
 }
 
 /** What each key of volmig's settings file does (every key of SETTINGS_SCHEMA, in its order). */
-export const SETTINGS_KEY_MEANINGS: Record<string, string> = {
+const SETTINGS_KEY_MEANINGS: Record<string, string> = {
   cloud: 'default cloud (a clouds.yaml name) when neither --os-cloud nor OS_CLOUD is given; see volmig help environment.',
   migration_progress_report_interval:
     'poll interval of waits and watches (migrate, retype, progress, evacuate): an interval. Default: the ' +

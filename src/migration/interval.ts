@@ -1,7 +1,7 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
 import { INTERVAL_BOUNDS } from '../model/duration.js';
 
-export const DEFAULT_INTERVAL_MS = 5000;
+const DEFAULT_INTERVAL_MS = 5000;
 
 /**
  * Poll interval: --interval, else volmig's `migration_progress_report_interval` setting, else the

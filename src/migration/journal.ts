@@ -144,7 +144,7 @@ export function journalCloudName(cloudName: string | undefined | null, endpoint:
   return stripUrlCredentials(endpoint);
 }
 
-export function stripUrlCredentials(url: string): string {
+function stripUrlCredentials(url: string): string {
   try {
     const u = new URL(url);
     u.username = '';

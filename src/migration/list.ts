@@ -113,7 +113,7 @@ export function hostMatches(volume: Volume, wanted: string): boolean {
 }
 
 /** Inexact (`key~=value`, SQL LIKE '%value%') listing filters exist from this microversion on (admins only). */
-export const LIKE_FILTER_MICROVERSION = '3.34';
+const LIKE_FILTER_MICROVERSION = '3.34';
 
 export interface FindMigrationTargetsOptions {
   /** The listing's scope: Cinder creates a temporary destination in its source's project. */
@@ -131,7 +131,7 @@ export interface FindMigrationTargetsOptions {
  * The attributes a listing row shows of a destination (its host) and its identity. A listing holds every
  * destination not yet matched with its source, so at 100,000 volumes it keeps these, not whole volume objects.
  */
-export function rowFields(v: Volume): Volume {
+function rowFields(v: Volume): Volume {
   return {
     id: v.id,
     name: v.name,

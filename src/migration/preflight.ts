@@ -196,7 +196,7 @@ function fits(c: PoolCapabilities, size: number): boolean {
   return free === null || free >= size;
 }
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

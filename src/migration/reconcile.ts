@@ -73,7 +73,7 @@ export async function reconcileLostRequest(
 }
 
 /** What the volume shows, against what volmig knew before it sent the request. */
-export function judge(v: Volume, expect: ReconcileExpectation): ReconcileVerdict {
+function judge(v: Volume, expect: ReconcileExpectation): ReconcileVerdict {
   const base = expect.baseline;
   const host = volumeHost(v);
   const ms = normalizedMigrationStatus(v);

@@ -29,7 +29,7 @@ export interface RetypeDeps extends RequestContext {
 }
 
 /** Cinder's retype conditions, one message each: status, migration in flight, consistency group, same type. */
-export function retypeChecks(volume: Volume, type: VolumeType): CheckResult[] {
+function retypeChecks(volume: Volume, type: VolumeType): CheckResult[] {
   const name = label(volume);
   const ms = normalizedMigrationStatus(volume);
   const sameType = volume.volume_type === type.name || volume.volume_type === type.id || volume.volume_type_id === type.id;

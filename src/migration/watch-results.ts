@@ -60,7 +60,7 @@ export function displayName(w: WatchedVolume): string {
   return name && name.trim() ? name : w.target.volumeId;
 }
 
-export function baseResult(w: WatchedVolume, outcome: WatchOutcome, exitCode: number, at: number): WatchResult {
+function baseResult(w: WatchedVolume, outcome: WatchOutcome, exitCode: number, at: number): WatchResult {
   const snap = w.reported ?? w.tracker.snapshot;
   return {
     volumeId: w.target.volumeId,

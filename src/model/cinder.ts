@@ -7,7 +7,7 @@
 
 export const MIGRATION_STATUSES = ['none', 'starting', 'migrating', 'completing', 'success', 'error', 'deleting'] as const;
 /** Stored values; `null` is "never migrated" and `target:<source id>` marks a temporary destination volume. */
-export type MigrationStatus = (typeof MIGRATION_STATUSES)[number] | `target:${string}` | null;
+type MigrationStatus = (typeof MIGRATION_STATUSES)[number] | `target:${string}` | null;
 
 export interface Link {
   rel: string;
@@ -15,7 +15,7 @@ export interface Link {
   type?: string;
 }
 
-export interface VolumeAttachment {
+interface VolumeAttachment {
   id?: string;
   attachment_id: string;
   volume_id: string;
@@ -61,18 +61,6 @@ export interface Volume {
   /** Progress contract (microversion >= 3.72, admin only, present while migrating): "42" or a non-numeric word. */
   migration_progress?: string;
   [key: string]: unknown;
-}
-
-/** Summary form from GET /volumes (no detail). */
-export interface VolumeSummary {
-  id: string;
-  name: string | null;
-  links?: Link[];
-}
-
-export interface VolumeList {
-  volumes: Volume[];
-  volumes_links?: Link[];
 }
 
 export interface Snapshot {
@@ -144,14 +132,10 @@ export interface VersionInfo {
   'media-types'?: { base: string; type: string }[];
 }
 
-export interface VersionsDocument {
-  versions: VersionInfo[];
-}
-
 /** `{"<faultName>": {"code": N, "message": "..."}}` */
 export type FaultBody = Record<string, { code: number; message: string; retryAfter?: string }>;
 
-export const FAULT_NAMES: Record<number, string> = {
+const FAULT_NAMES: Record<number, string> = {
   400: 'badRequest',
   401: 'unauthorized',
   403: 'forbidden',
@@ -170,7 +154,6 @@ export function faultNameFor(status: number): string {
 
 /** The highest microversion volmig speaks (the sandbox serves the progress contract at this version). */
 export const VOLMIG_MAX_MICROVERSION = '3.72';
-export const PROGRESS_MICROVERSION = '3.72';
 
 /** Host and migration status as volmig reads them, admin keys first. */
 export function volumeHost(v: Volume): string | null {

@@ -10,7 +10,7 @@
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { parseTransportUrl, type TransportTarget } from './transport-url.js';
 
-export const NOTIFICATION_EXCHANGE = 'openstack';
+const NOTIFICATION_EXCHANGE = 'openstack';
 
 export interface PublisherOptions {
   log: (line: string) => void;

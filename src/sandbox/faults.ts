@@ -66,7 +66,7 @@ export function schemaError(field: string | undefined, value: unknown, message: 
 }
 
 /** The values Cinder's `parameter_types.boolean` accepts, in its order (the message lists them). */
-export const BOOLEAN_VALUES: unknown[] = [
+const BOOLEAN_VALUES: unknown[] = [
   true, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', 'y', 't',
   false, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no', 'n', 'f',
 ];

@@ -71,7 +71,7 @@ export interface SandboxHandle {
 }
 
 export const DEFAULT_PORT = 8776;
-export const INTERNAL_PROJECT = 'cinder-internal';
+const INTERNAL_PROJECT = 'cinder-internal';
 
 function freshState(layout: SandboxLayout): SandboxState {
   const volumeTypes: SandboxState['volumeTypes'] = {};

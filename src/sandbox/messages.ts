@@ -16,7 +16,7 @@ export interface MessageField {
   readonly text: string;
 }
 
-export const MIGRATE_VOLUME_ACTION: MessageField = { id: '900', text: 'migrate volume' };
+const MIGRATE_VOLUME_ACTION: MessageField = { id: '900', text: 'migrate volume' };
 
 /** Why a migration ended in error, as a user may be told. */
 export const MIGRATION_FAILURE = {

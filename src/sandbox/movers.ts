@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 export const MiB = 1024 * 1024;
 /** Cinder's file-I/O copy moves 4 MiB at a time (volume_utils.copy_volume for file objects). */
-export const FILE_IO_CHUNK = 4 * MiB;
+const FILE_IO_CHUNK = 4 * MiB;
 
 /**
  * A running copy of `bytesTotal` bytes from one file to another. `position()` is the logical offset the copy has
@@ -38,7 +38,7 @@ export class CopyAbortedError extends Error {
 }
 
 /** `pos:` of a process's fd 1: GNU dd reopens `of=` on stdout, so this is the byte offset it has written up to. */
-export function readFdPosition(pid: number, fd = 1): number | undefined {
+function readFdPosition(pid: number, fd = 1): number | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
     const match = /^pos:\s+(\d+)/m.exec(text);
@@ -266,7 +266,7 @@ export function startFileCopy(request: CopyRequest, mover = 'file-io'): CopyJob 
 }
 
 /** Zeros are detected, and holes kept, per block of this size. */
-export const HOLE_BLOCK = MiB;
+const HOLE_BLOCK = MiB;
 /** Compared against with Buffer.equals (memcmp), never allocated again. */
 const ZERO_BLOCK = Buffer.alloc(HOLE_BLOCK);
 

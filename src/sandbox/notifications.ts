@@ -18,7 +18,7 @@ export interface Notifier {
   close(): Promise<void>;
 }
 
-export const NOTIFICATIONS_FILE = 'notifications.jsonl';
+const NOTIFICATIONS_FILE = 'notifications.jsonl';
 
 /**
  * One notification as the sandbox sends it (publisher `volume.<host@backend>`, as Cinder's volume service), in

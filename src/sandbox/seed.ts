@@ -4,7 +4,7 @@ import type { StateStore } from './state.js';
 import { MiB } from './movers.js';
 import type { Provisioning } from './provisioning.js';
 
-export const DEMO_MEMBER_PROJECT = 'demo';
+const DEMO_MEMBER_PROJECT = 'demo';
 
 /** Deterministic bytes, so a volume's checksum is the same on every run of the demo. */
 function pattern(label: string, length: number): Buffer {

@@ -12,7 +12,7 @@ export interface ViewContext {
   origin: string;
 }
 
-export function atLeast(ctx: ViewContext, minor: number): boolean {
+function atLeast(ctx: ViewContext, minor: number): boolean {
   return ctx.minor >= minor;
 }
 

@@ -9,7 +9,7 @@ export function volumeLabel(v: Volume): string {
   return v.name && v.name.trim() ? v.name : v.id;
 }
 
-export const RESULT_WORDS: Record<MoveState['result'], string> = {
+const RESULT_WORDS: Record<MoveState['result'], string> = {
   moved: 'moved',
   'already-there': 'already there',
   failed: 'failed',
@@ -41,7 +41,7 @@ export function durationOf(s: MoveState): number | null {
 }
 
 /** The duration counts from the migration's start (false: a migration volmig joined, timed from when it looked). */
-export function durationKnown(s: MoveState): boolean {
+function durationKnown(s: MoveState): boolean {
   return s.action === 'migrate' || s.move.requestedAt !== undefined;
 }
 

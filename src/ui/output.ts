@@ -12,7 +12,7 @@ export interface OutputOptions {
  * Colour decision for the whole run. chalk itself ignores NO_COLOR, so volmig decides:
  * never with --json, --no-color, NO_COLOR, TERM=dumb or FORCE_COLOR=0; forced by FORCE_COLOR>=1; else only on a TTY.
  */
-export function colorEnabled(io: Io, options: { json?: boolean; color?: boolean }, tty: boolean = io.isTTY): boolean {
+function colorEnabled(io: Io, options: { json?: boolean; color?: boolean }, tty: boolean = io.isTTY): boolean {
   if (options.json) return false;
   if (options.color === false) return false;
   const env = io.env;
@@ -23,7 +23,7 @@ export function colorEnabled(io: Io, options: { json?: boolean; color?: boolean 
 }
 
 /** Animation (bars, spinners, redraws) needs stderr on a real terminal and no machine-readable output. */
-export function interactiveEnabled(io: Io, options: { json?: boolean }): boolean {
+function interactiveEnabled(io: Io, options: { json?: boolean }): boolean {
   return !options.json && stderrIsTTY(io) && io.env.TERM !== 'dumb';
 }
 

@@ -3,13 +3,13 @@ import { ADMIN_ROLE_HINT } from '../errors.js';
 import type { Output } from './output.js';
 
 /** The seed's words for an accepted request (cinderclient's "has been accepted" made honest). */
-export const ACCEPTED_MESSAGE =
+const ACCEPTED_MESSAGE =
   'Your migration request has been received. Please check migration status and the server log to see more information.';
-export const RETYPE_ACCEPTED_MESSAGE =
+const RETYPE_ACCEPTED_MESSAGE =
   'Your retype request has been received. Please check the volume status, migration status and the server log to see more information.';
 
 /** The seed's words for a refusal, followed by the cause. */
-export function refusalLine(action: 'migration' | 'retype', reason: string): string {
+function refusalLine(action: 'migration' | 'retype', reason: string): string {
   return `Your ${action} request failed to process: ${reason}`;
 }
 
@@ -100,7 +100,7 @@ function reconciledLine(out: Output, e: ReconciledEvent): void {
 }
 
 /** The JSON line of a request event (null: the event is only said in words). */
-export function requestEventJson(e: RequestEvent): Record<string, unknown> | null {
+function requestEventJson(e: RequestEvent): Record<string, unknown> | null {
   switch (e.type) {
     case 'rejected':
       return rejectedJson(e);

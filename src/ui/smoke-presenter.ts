@@ -25,7 +25,7 @@ export function smokeEvents(out: Output): SmokeEvents {
   };
 }
 
-export function caseJson(r: SmokeCaseResult): Record<string, unknown> {
+function caseJson(r: SmokeCaseResult): Record<string, unknown> {
   return {
     event: 'case',
     name: r.name,

@@ -12,7 +12,7 @@ export interface Column<R> {
 const GAP = '  ';
 
 /** Column widths from the header and the given rows' plain text. */
-export function columnWidths<R>(columns: Column<R>[], rows: R[]): number[] {
+function columnWidths<R>(columns: Column<R>[], rows: R[]): number[] {
   return columns.map((col) => rows.reduce((w, row) => Math.max(w, visibleLength(col.value(row))), col.header.length));
 }
 

@@ -10,12 +10,12 @@ const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
 // eslint-disable-next-line no-control-regex
 const ESCAPE_AT_START = /^(?:\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\))/;
 
-export function stripEscapes(text: string): string {
+function stripEscapes(text: string): string {
   return text.replace(ESCAPES, '');
 }
 
 /** Columns one code point takes. */
-export function charWidth(codePoint: number): number {
+function charWidth(codePoint: number): number {
   if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) return 0;
   // Combining marks, zero-width space/joiners, variation selectors.
   if (

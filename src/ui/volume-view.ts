@@ -17,7 +17,7 @@ export function migrationCell(row: VolumeWithTarget): string {
   return destination ? `${status} → ${destination}` : status;
 }
 
-export function statusColor(c: ChalkInstance, status: string): (text: string) => string {
+function statusColor(c: ChalkInstance, status: string): (text: string) => string {
   if (status === 'available') return c.green;
   if (status === 'in-use') return c.cyan;
   if (status.startsWith('error')) return c.red;

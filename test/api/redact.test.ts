@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
-import { redactHeaders, redactJson, redactText, redactUrl } from '../../src/api/redact.js';
+import { isSecretHeader, redactJson, redactText, redactUrl } from '../../src/api/redact.js';
 import { nock, testIo, useNock, versionsDocument } from '../helpers/nock.js';
 import { runVolmig } from '../helpers/run.js';
 import { CINDER, KEYSTONE, NOAUTH_ENV, PROJECT, cloudFromEnv, tokenBody, volume } from './fixtures.js';
@@ -130,13 +130,8 @@ describe('redaction helpers', () => {
     });
   });
 
-  it('redactHeaders, redactUrl and redactText', () => {
-    expect(redactHeaders({ 'X-Auth-Token': 'a', 'x-subject-token': 'b', Authorization: 'c', Accept: 'application/json' })).toEqual({
-      'X-Auth-Token': '***',
-      'x-subject-token': '***',
-      Authorization: '***',
-      Accept: 'application/json',
-    });
+  it('isSecretHeader, redactUrl and redactText', () => {
+    expect(['X-Auth-Token', 'x-subject-token', 'Authorization', 'Accept'].map(isSecretHeader)).toEqual([true, true, true, false]);
     expect(redactUrl('https://user:hunter22@keystone.test/v3?token=abc&limit=2')).toBe('https://user:***@keystone.test/v3?token=***&limit=2');
     expect(redactText(`failed with ${PASSWORD} in it`, [PASSWORD, undefined, 'ab'])).toBe('failed with *** in it');
   });

@@ -8,8 +8,9 @@ import { isTerminal } from '../phases.js';
 import { classifyPollError, PollEngine, type PollEnd } from '../poll.js';
 import { reconcileLostRequest } from '../reconcile.js';
 import { apiReason } from '../report.js';
-import { MigrationTracker, type ProgressSnapshot } from '../tracker.js';
+import { MigrationTracker } from '../tracker.js';
 import { computeAggregate } from './aggregate.js';
+import { evacuationExitCode, failureReason, notStartedReason } from './ends.js';
 import { evacuationTag } from './plan.js';
 import { SlotScheduler } from './scheduler.js';
 import type { AggregateProgress, EvacuationEnd, EvacuationLimits, EvacuationOutcome, EvacuationPlan, MoveResult, MoveState, PlannedMove, RunDeps } from './types.js';
@@ -109,18 +110,7 @@ class EvacuationRun {
   }
 
   private exitCode(): number {
-    switch (this.end) {
-      case 'interrupted':
-        return this.deps.interruptedExitCode?.() ?? ExitCode.INTERRUPTED;
-      case 'timeout':
-        return ExitCode.TIMEOUT;
-      case 'denied':
-        return ExitCode.AUTH;
-      case 'unavailable':
-        return ExitCode.UNAVAILABLE;
-    }
-    const bad = new Set<string>(['failed', 'rejected', 'not-started', 'unknown']);
-    return this.states.some((s) => bad.has(s.result)) || this.plan.refusals.length > 0 ? ExitCode.FAILED : ExitCode.OK;
+    return evacuationExitCode(this.end, this.states, this.plan.refusals.length, this.deps.interruptedExitCode);
   }
 
   private active(): MoveState[] {
@@ -389,23 +379,8 @@ class EvacuationRun {
       } else if (state.stage === 'queued') {
         state.stage = 'ended';
         state.result = 'not-started';
-        state.reason =
-          this.end === 'interrupted'
-            ? 'not started: interrupted'
-            : this.end === 'timeout'
-              ? 'not started: timed out'
-              : this.end === 'denied'
-                ? 'not started: reading volumes is not allowed'
-                : this.end === 'unavailable'
-                  ? 'not started: the API kept failing'
-                  : 'not started after an earlier failure';
+        state.reason = notStartedReason(this.end);
       }
     }
   }
-}
-
-function failureReason(v: Volume, snap: ProgressSnapshot): string {
-  const own = typeof v.migration_error === 'string' && v.migration_error ? `: ${v.migration_error}` : '';
-  if (snap.resetObserved) return 'the migration status was reset while the migration ran';
-  return `migration ended in error on the server${own}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
 }

@@ -79,7 +79,7 @@ export function isTrue(value: string | null): boolean {
   return value !== null && ['1', 't', 'true', 'on', 'y', 'yes'].includes(value.toLowerCase());
 }
 
-export function isUuidLike(value: string): boolean {
+function isUuidLike(value: string): boolean {
   return /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(value);
 }
 

@@ -11,7 +11,7 @@ import { isTrue, type Caller, type RouteHandler, type RouteServices } from './ro
 import { detailView } from './volumes.js';
 
 /** Volume filters a non-admin may use (Cinder's default resource_filters.json; none with `~`). */
-export const MEMBER_VOLUME_FILTERS = ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at'];
+const MEMBER_VOLUME_FILTERS = ['name', 'status', 'metadata', 'bootable', 'migration_status', 'availability_zone', 'group_id', 'size', 'created_at', 'updated_at'];
 /** Query parameters that page, order or scope the listing rather than filter it. */
 const NOT_FILTERS = ['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'all_tenants', 'with_count', 'project_id'];
 /** Cinder's `osapi_max_limit`: no page is longer, whatever `limit` says. */
