@@ -45,7 +45,7 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
   const notifications = await notificationsFor(env, options.notify, true, '');
   const client = await env.client();
   const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
-  const journal = new Journal(io);
+  const journal = new Journal(io, { onWriteError: (line) => out.warn(line) });
   const capLimits = { concurrency: options.limits.concurrency, maxPerDestination: options.limits.maxPerDestination };
 
   out.info(`Reading the volumes on ${options.request.from} (all projects)...`);

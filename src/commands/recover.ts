@@ -32,7 +32,7 @@ async function recover(env: CommandEnv, ref: string, flags: RecoverFlags): Promi
   const ui = await import('../ui/recover-presenter.js');
   const { Journal, journalCloudName } = await import('../migration/journal.js');
   const settings = await env.settings();
-  const journal = new Journal(io);
+  const journal = new Journal(io, { onWriteError: (line) => out.warn(line) });
   const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
 
   const signal = env.interruption.signal;

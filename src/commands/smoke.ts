@@ -54,7 +54,7 @@ async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
 
   const run = await runSmoke(
     { pools, sizeGiB: size, lock: Boolean(flags.lock), volumeType: flags.volumeType, timeoutMs, intervalMs, keep: Boolean(flags.keep) },
-    { io, client, journal: new Journal(io), cloud, events: smokeEvents(out), interruption: env.interruption },
+    { io, client, journal: new Journal(io, { onWriteError: (line) => out.warn(line) }), cloud, events: smokeEvents(out), interruption: env.interruption },
   );
 
   let junitPath: string | undefined;

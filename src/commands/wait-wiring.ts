@@ -95,6 +95,6 @@ async function requestDeps(env: CommandEnv, settings: VolmigSettings, intervalMs
     createSink: (n) => createProgressSink(env.out, n, nowFor(env.io)),
     resolveIntervalMs: (volume, destination = null) =>
       resolvePollIntervalMs(intervalMs, settings.migration_progress_report_interval, client, [volumeHost(volume), destination]),
-    journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud),
+    journal: await journalHook(env.io, client, env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud, (line) => env.out.warn(line)),
   };
 }

@@ -19,9 +19,9 @@ export interface JournalHook {
 }
 
 /** Records each request and its end in the local journal (src/migration/journal.ts); a failed write only warns. */
-export async function journalHook(io: Io, client: BlockStorageClient, cloudName: string | undefined): Promise<JournalHook> {
+export async function journalHook(io: Io, client: BlockStorageClient, cloudName: string | undefined, warn: (line: string) => void): Promise<JournalHook> {
   const { Journal, journalCloudName } = await import('./journal.js');
-  const journal = new Journal(io);
+  const journal = new Journal(io, { onWriteError: warn });
   const cloud = journalCloudName(cloudName, client.endpoint);
   return async (e) => {
     await journal.append({

@@ -27,7 +27,7 @@ export interface JournalEntry {
 export type JournalOutcome = JournalEntry['outcome'];
 
 export interface JournalOptions {
-  /** Called once per Journal when a write fails; the default prints one warning line on stderr. */
+  /** Called once per Journal when a write fails (the commands pass their Output's warning); default: nothing. */
   onWriteError?: (message: string) => void;
 }
 
@@ -54,7 +54,7 @@ export class Journal {
     this.path = located.path;
     this.baseMustExist = located.baseMustExist;
     this.onWriteError =
-      options.onWriteError ?? ((message) => io.stderr.write(`Warning: ${message}\n`));
+      options.onWriteError ?? (() => {});
   }
 
   async append(entry: Omit<JournalEntry, 'time'> & { time?: string }): Promise<void> {

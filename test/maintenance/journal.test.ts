@@ -100,13 +100,14 @@ describe('Journal', () => {
     expect((await journal.read()).map((e) => e.outcome)).toEqual(['requested', 'error']);
   });
 
-  it('a failed write warns once on stderr and does not throw; it never creates a missing home directory', async () => {
+  it('a failed write is said once (to the command\'s warning) and does not throw; it never creates a missing home directory', async () => {
     const home = join(dir, 'does-not-exist');
-    const { io, stderr } = ioWith({ HOME: home });
-    const journal = new Journal(io);
+    const { io } = ioWith({ HOME: home });
+    const said: string[] = [];
+    const journal = new Journal(io, { onWriteError: (m) => said.push(m) });
     await journal.append(base);
     await journal.append(base);
-    expect(stderr.text).toBe(`Warning: could not write the volmig journal ${journal.path}: home directory ${home} does not exist\n`);
+    expect(said).toEqual([`could not write the volmig journal ${journal.path}: home directory ${home} does not exist`]);
     await expect(stat(home)).rejects.toThrow();
   });
 
@@ -125,5 +126,22 @@ describe('journalCloudName', () => {
     expect(journalCloudName('prod', 'http://x')).toBe('prod');
     expect(journalCloudName(undefined, 'http://u:p@127.0.0.1:1234/v3/admin?x=1')).toBe('http://127.0.0.1:1234/v3/admin');
     expect(journalCloudName(undefined, undefined)).toBe('unknown');
+  });
+});
+
+describe('a journal that cannot be written, through a command', () => {
+  it('migrate says it once as a warning on stderr and still succeeds', async () => {
+    const { runVolmig } = await import('../helpers/run.js');
+    const nock = (await import('nock')).default;
+    const { FAKE_CINDER_ROOT, NOAUTH_ENV } = await import('../helpers/fake-cinder.js');
+    const { versionsDocument } = await import('../helpers/nock.js');
+    const id = '11111111-1111-4111-8111-111111111111';
+    nock(FAKE_CINDER_ROOT).get('/').reply(300, versionsDocument('3.70'));
+    nock(FAKE_CINDER_ROOT).get(`/v3/admin/volumes/${id}`).reply(200, { volume: { id, name: 'j', status: 'available', size: 1, migration_status: null, attachments: [], metadata: {}, replication_status: null, volume_type: 't', created_at: 'c', updated_at: 'u', 'os-vol-host-attr:host': 'h@a#a' } });
+    nock(FAKE_CINDER_ROOT).post(`/v3/admin/volumes/${id}/action`).reply(202, '');
+    const r = await runVolmig(['migrate', id, 'h@b#b', '--skip-checks'], { env: { ...NOAUTH_ENV, HOME: join(dir, 'no-home') } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/Warning: could not write the volmig journal /g)).toHaveLength(1);
+    nock.cleanAll();
   });
 });
