@@ -76,7 +76,7 @@ export function spawnCli(args: string[], options: { cwd: string; env: Record<str
 export async function sandboxAdminApi<T = any>(apiUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${apiUrl}/admin${path}`, {
     method,
-    headers: { 'X-Auth-Token': 'admin:admin', 'OpenStack-API-Version': 'volume 3.72', 'Content-Type': 'application/json' },
+    headers: { 'X-Auth-Token': 'admin:admin', 'OpenStack-API-Version': 'volume latest', 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -76,3 +76,22 @@ describe('--notify: what volmig publishes of a migration it watches', () => {
     expect(noWait.stderr.split('\n')[0]).toBe('Error: --notify applies only with --wait: volmig publishes what it watches');
   });
 });
+
+describe('--notify with evacuate', () => {
+  it('every poll of a running move publishes progress; a moved volume publishes end, a failed one error', async () => {
+    const { notifyingEvacuationRenderer } = await import('../../src/migration/notifications.js');
+    const { sent, publisher } = recording();
+    const seen: string[] = [];
+    const inner = { started: () => seen.push('started'), observed: () => seen.push('observed'), progress: () => seen.push('progress'), finished: () => seen.push('finished'), notice: () => {}, stop: () => {} };
+    const r = notifyingEvacuationRenderer(inner, new MigrationNotifications(publisher, 'volmig.node1'));
+    const t = new MigrationTracker({ volumeId: 'v1', startedAt: 0, baseline: { host: 'h@a#a', migrationStatus: null, updatedAt: 'x' } });
+    const state = { snapshot: t.observe(vol('migrating', 'h@a#a', '20'), 1000), result: 'active', reason: undefined } as never;
+    r.observed!(state);
+    r.observed!(state);
+    (state as { snapshot: unknown }).snapshot = t.observe(vol('success', 'h@b#b'), 2000);
+    (state as { result: string }).result = 'moved';
+    r.finished(state, {} as never);
+    expect(sent.map((s) => s.type)).toEqual(['volume.migrate.start', 'volume.migrate.progress', 'volume.migrate.progress', 'volume.migrate.end']);
+    expect(seen).toEqual(['observed', 'observed', 'finished']);
+  });
+});

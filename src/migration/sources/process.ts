@@ -133,6 +133,8 @@ export function createProcessProbe(options: ProcessProbeOptions = {}): ProgressP
   const concurrency = options.concurrency ?? 16;
   /** The furthest reading shown per volume: readings never go down, and a gap between dd runs keeps the last one. */
   const shown = new Map<string, ProbeReading>();
+  /** The last scan found a dd on this host: then a copy that names only its temporary target may be one of ours. */
+  let ddSeen = false;
 
   async function scan(signal: AbortSignal): Promise<DdProcess[] | { failed: string }> {
     let entries: string[];
@@ -142,6 +144,7 @@ export function createProcessProbe(options: ProcessProbeOptions = {}): ProgressP
       return { failed: `cannot list ${procRoot} (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
     }
     const found: DdProcess[] = [];
+    ddSeen = false;
     await eachLimited(entries, concurrency, signal, async (pid) => {
       let argv: string[];
       try {
@@ -150,6 +153,7 @@ export function createProcessProbe(options: ProcessProbeOptions = {}): ProgressP
         return; // gone since the listing, or not ours to read
       }
       if (!/(^|\/)dd$/.test(argv[0] ?? '')) return;
+      ddSeen = true;
       found.push({ pid, command: parseDdCommand(argv.filter((a, i) => i === 0 || a !== '')) });
     });
     return found;
@@ -192,6 +196,9 @@ export function createProcessProbe(options: ProcessProbeOptions = {}): ProgressP
 
   return {
     source: 'process',
+    // A dd may name only the temporary destination (a throttled copy reads its source from a pipe): worth a lookup
+    // of the target only when this host runs some dd at all.
+    needsTarget: () => ddSeen,
     async sample(subjects, ctx: ProbeContext) {
       const answers = new Map<string, ProbeAnswer>();
       if (subjects.length === 0) return answers;
