@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// A Cinder-shaped server for the benchmarks: answers the way Cinder 21.3 does (shared/cinder/transcripts,
-// api-facts.md "Listing filters") for the requests a listing makes, with a generated cloud of any size, and counts
+// A Cinder-shaped server for the benchmarks: answers the way Cinder 21.3 does (its recorded answers and its
+// listing filters: test/conformance/fixtures, src/sandbox/routes/volume-listing.ts) for the requests a listing makes, with a generated cloud of any size, and counts
 // every request. It is not the sandbox: it holds no state machine, only a fixture, so that its own cost per request
 // stays small and alike for every client measured against it.
 //
