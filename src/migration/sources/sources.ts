@@ -72,13 +72,11 @@ export class ProgressSources {
 
   private async poolList(): Promise<readonly Pool[]> {
     if (this.pools) return this.pools;
+    // Read once per run: not an admin, or no scheduler stats, is not asked again at every poll; the probes then
+    // decide with what they have.
     this.poolsPromise ??= this.loadPools().then(
       (p) => (this.pools = p),
-      () => {
-        // Not an admin, or no scheduler stats: the probes get no pools and decide with what they have.
-        this.poolsPromise = null;
-        return [] as readonly Pool[];
-      },
+      () => (this.pools = []),
     );
     return this.poolsPromise;
   }
