@@ -161,7 +161,7 @@ export async function run({ runs = 5, dir: parent = tmpdir() } = {}) {
   return rows;
 }
 
-function met(row) {
+export function met(row) {
   const [op, bound] = row.target.split(' ');
   return op === '<=' ? row.ratio <= Number(bound) : row.ratio >= Number(bound);
 }

@@ -68,7 +68,9 @@ test('bin/volmig.js with an unknown command exits 2 with one error line and no s
 test('`volmig --help` loads no heavy module (undici, chalk, ora, cli-progress, yaml, cosmiconfig, @bomb.sh/tab)', async () => {
   // A resolve hook reports every module the launcher loads; heavy ones belong inside command actions.
   const hook = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; }`;
-  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+  // commander is loaded through require(), which the ESM hook does not see: CommonJS resolutions are reported too.
+  const cjsHook = `const r = Module._resolveFilename; Module._resolveFilename = function (...a) { const f = r.apply(this, a); process.stderr.write('LOADED file://' + f + '\\n'); return f; };`;
+  const register = `import Module, { register } from 'node:module'; ${cjsHook} register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
   const { stdout, stderr } = await run(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(register)}`, 'bin/volmig.js', '--help'],
