@@ -213,6 +213,42 @@ describe('migrate: pre-flight refusals (exit 5, nothing posted)', () => {
     expect(r.code).toBe(0);
   });
 
+  it("host@backend of the volume's own single-pool backend: refused, Cinder would call the no-op a success", async () => {
+    preflight(cinderApi());
+    const r = await volmig(['migrate', ID, 'realcinder@ceph-a']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      `${REFUSED}volume mig-vol (${ID}) is already on ${SRC}, the only pool of realcinder@ceph-a: Cinder would report the migration a success without moving it. ` +
+        'Choose another backend, or name another pool as host@backend#pool (see volmig pools).\n',
+    );
+  });
+
+  it('host@backend of a multi-pool backend: refused when the scheduler would pick the own pool, allowed when it picks another', async () => {
+    const pool = (p: string, free: number): Pool => ({ name: `realcinder@multi#${p}`, capabilities: { volume_backend_name: 'multi', total_capacity_gb: 100, free_capacity_gb: free, reserved_percentage: 0 } });
+    const services = [...SERVICES, { ...SERVICES[0]!, host: 'realcinder@multi' }];
+    const onP1 = vol({ 'os-vol-host-attr:host': 'realcinder@multi#p1' });
+    preflight(cinderApi(), { vol: onP1, pools: [pool('p1', 80), pool('p2', 50)], services });
+    const home = await volmig(['migrate', ID, 'realcinder@multi']);
+    expect(home.code).toBe(5);
+    expect(home.stderr).toContain('is already on realcinder@multi#p1, the pool of realcinder@multi the scheduler would choose (the most free capacity)');
+
+    preflight(cinderApi(), { vol: onP1, pools: [pool('p1', 20), pool('p2', 50)], services }).post(`/volumes/${ID}/action`).reply(202, '');
+    expect((await volmig(['migrate', ID, 'realcinder@multi'])).code).toBe(0);
+    // between two pools of one backend, named: allowed
+    preflight(cinderApi(), { vol: onP1, pools: [pool('p1', 80), pool('p2', 50)], services }).post(`/volumes/${ID}/action`).reply(202, '');
+    expect((await volmig(['migrate', ID, 'realcinder@multi#p2'])).code).toBe(0);
+  });
+
+  it('capacity of a thin pool: the over-subscribed virtual number is named as such, with the real free space', async () => {
+    const thin = POOLS.map((p) => ({ ...p, capabilities: { ...p.capabilities, thin_provisioning_support: true, max_over_subscription_ratio: '20.0', allocated_capacity_gb: 2 } }));
+    preflight(cinderApi(), { vol: vol({ size: 400 }), pools: thin });
+    const r = await volmig(['migrate', ID, DST]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      `${REFUSED}${DST} has 372.0 GiB of over-subscribed virtual capacity left (thin provisioning: 18.7 GiB × max_over_subscription_ratio 20 − 2 GiB provisioned), 18.7 GiB really free; volume mig-vol (${ID}) needs 400 GiB.\n`,
+    );
+  });
+
   it('a volume that does not exist: exit 3', async () => {
     const missing = '00000000-0000-0000-0000-000000000000';
     const api = cinderApi();
@@ -422,8 +458,10 @@ describe('migrate --wait', () => {
     expect(r.stderr).toContain(`  The volume is still on ${SRC} (host unchanged).\n`);
     expect(r.stderr).toContain('  No temporary destination volume was left behind.\n');
     expect(r.stderr).toContain('  Its status went back to available.\n');
-    expect(r.stderr).toContain('  It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.\n');
-    expect(r.stderr).toContain('  Where to look: the cinder-volume service log on the source host realcinder@ceph-a (the copy and the swap run there).\n');
+    expect(r.stderr).toContain('  It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full).\n');
+    // no copy ran: the scheduler's log is the one that matters, not the volume service's
+    expect(r.stderr).toContain('  Where to look: the cinder-scheduler log (the request was refused before any copy ran).\n');
+    expect(r.stderr).not.toContain('cinder-volume service log');
     expect(journalLines().slice(-2).map((e) => [e.volume_id, e.outcome])).toEqual([
       [ID, 'requested'],
       [ID, 'error'],
