@@ -395,6 +395,31 @@ describe('migrate --wait', () => {
     };
   }
 
+  it("attached during an unlocked generic migration (real Cinder): moved, but exit 1 naming the attachment and the leftover old record", async () => {
+    const LEFT = 'b9be2092-8b55-4e54-8e59-39c2016130dc';
+    const attachment = { id: 'att-1', attachment_id: 'att-1', volume_id: ID, server_id: 'srv-9', host_name: null, device: '/dev/vdb', attached_at: 'T' };
+    const { api, run } = waitRun([
+      vol({ migration_status: 'migrating', updated_at: 'T1' }),
+      vol({ migration_status: 'success', 'os-vol-host-attr:host': DST, attachments: [attachment], updated_at: 'T2' }),
+    ]);
+    // the old record after the swap: its delete failed (VolumeAttached), it stays in deleting
+    const leftover = vol({ id: LEFT, status: 'deleting', migration_status: 'deleting', description: `migration src for ${ID}`, 'os-vol-mig-status-attr:name_id': ID });
+    api.get('/volumes/detail').query({ status: 'deleting', all_tenants: '1' }).reply(200, { volumes: [leftover] });
+    const r = await run();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`mig-vol: migrated ${SRC} → ${DST}, but not cleanly: the volume was attached during the migration, which was not locked.\n`);
+    expect(r.stderr).toContain(`  Cinder left it available with attachment att-1 (server srv-9): that attachment was made to the copy on ${SRC} while the data was being copied; what was written through it may not be on ${DST}.\n`);
+    expect(r.stderr).toContain(
+      `  The old record was left behind: volume ${LEFT} (status deleting, migration_status deleting, on ${SRC}); Cinder could not delete it because it is marked attached (VolumeAttached in the cinder-volume log on realcinder@ceph-a).\n`,
+    );
+    expect(r.stderr).toContain(`  Clean up with: volmig recover ${ID} (deletes the leftover ${LEFT}); then detach the volume and attach it again through the compute service, so that the instance uses the migrated copy.\n`);
+    expect(journalLines().slice(-2).map((e) => [e.volume_id, e.outcome, e.destination])).toEqual([
+      [ID, 'requested', DST],
+      [ID, 'unclean', DST],
+    ]);
+  });
+
   it('success with numeric progress: exit 0, plain lines without escape codes, summary on stdout', async () => {
     const { run } = waitRun([
       vol({ migration_status: 'migrating', migration_progress: '20', updated_at: 'T1' }),

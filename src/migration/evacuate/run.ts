@@ -350,7 +350,7 @@ class EvacuationRun {
     if (state.destination === null && snap.destination) state.destination = snap.destination;
     if (isTerminal(snap.phase)) {
       const ok = snap.phase === 'success';
-      const reason = ok ? undefined : failureReason(v, snap);
+      const reason = ok ? undefined : await this.failureReason(v, snap);
       await this.record(state, ok ? 'success' : 'error', reason ? { reason } : {});
       this.finish(state, ok ? 'moved' : 'failed', reason);
     } else if ((snap.phase === 'pending' || snap.phase === 'idle') && !isInFlight(v)) {
@@ -366,7 +366,7 @@ class EvacuationRun {
         } else {
           const reason =
             ms === 'error'
-              ? failureReason(v, snap)
+              ? await this.failureReason(v, snap)
               : `the volume shows no migration any more (migration status ${ms ?? 'none'}, host ${volumeHost(v) ?? 'none'}); it may have been reset`;
           await this.record(state, ms === 'error' ? 'error' : 'unknown', { reason });
           this.finish(state, 'failed', reason);
@@ -376,6 +376,18 @@ class EvacuationRun {
       state.quietPolls = 0;
       if (snap.changed) this.deps.renderer.progress(state, this.aggregate());
     }
+  }
+
+  /** Why a migration ended in error, with Cinder's user message about the volume where it wrote one (3.3+). */
+  private async failureReason(v: Volume, snap: ProgressSnapshot): Promise<string> {
+    if (snap.resetObserved) return 'the migration status was reset while the migration ran';
+    const messages = await this.deps.client.listMessages({ resourceUuid: v.id }).catch(() => []);
+    const since = this.startedAt - 60_000;
+    const own = messages.find((m) => {
+      const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(m.created_at) ? m.created_at : `${m.created_at}Z`);
+      return !Number.isFinite(t) || t >= since;
+    });
+    return `migration ended in error on the server${own ? ` (Cinder's message: "${own.user_message}")` : ''}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
   }
 
   /** At the end of the run: what is still migrating on the server, and what was never started. */
@@ -402,10 +414,4 @@ class EvacuationRun {
       }
     }
   }
-}
-
-function failureReason(v: Volume, snap: ProgressSnapshot): string {
-  const own = typeof v.migration_error === 'string' && v.migration_error ? `: ${v.migration_error}` : '';
-  if (snap.resetObserved) return 'the migration status was reset while the migration ran';
-  return `migration ended in error on the server${own}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
 }
