@@ -23,6 +23,9 @@ export function registerShow(program: Command, ctx: CommandContext): void {
           throw new NotFoundError(err.message, { hint: `Only project ${client.projectId} was searched; every project: volmig show ${shellWord(ref)} --all-projects` });
         });
         const target = isInFlight(volume) ? await findMigrationTarget(client, volume.id) : undefined;
+        const closer = await (await import('./journal-wiring.js')).journalCloser(env, client, 'show');
+        closer.note(volume);
+        await closer.flush();
         if (env.out.json) {
           env.out.resultJson({ ...volume, volmig: { target: target ?? null } });
           return 0;

@@ -258,7 +258,7 @@ export async function errorResult(
   if (w.target.kind === 'retype') details.push(`Its type is still ${snap.volume.volume_type ?? 'unknown'}.`);
   if (snap.resetObserved) details.push('Its migration status was reset to none while the migration was in flight (os-reset_status).');
   const message = await cinderMessage(client, w);
-  if (message) details.push(`Cinder's message: "${message.user_message}"${message.request_id ? ` (request ${message.request_id})` : ''}.`);
+  if (message) details.push(`The server's message about it: "${message.user_message}"${message.request_id ? ` (request ${message.request_id})` : ''}.`);
   let leftover: string | null | undefined = knownLeftover;
   if (leftover === undefined) {
     try {

@@ -3,6 +3,7 @@ import { isInFlight, normalizedMigrationStatus, volumeHost, type Pool, type Serv
 import { GIB } from '../../model/duration.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import type { Journal, JournalEntry } from '../journal.js';
+import { closingEntry, endShown, openEntries } from '../journal-close.js';
 import { hostMatches, MigrationTargetResolver } from '../list.js';
 import { closestNames, effectiveFree, preflightMigration, type PreflightReads } from '../preflight.js';
 import type { AlreadyMoved, EvacuationPlan, EvacuationRequest, MovePreflight, PlannedMove, PlanRefusal } from './types.js';
@@ -102,6 +103,28 @@ export function preflightFor(client: BlockStorageClient): MovePreflight {
 }
 
 /**
+ * The journal's open entries whose end this run can see, closed (appended; returned for the rest of the plan): the
+ * volumes on the source from the listing, and those an earlier run of this evacuation sent away (interrupted, timed
+ * out, or never watched to the end) from one GET each. A volume still migrating stays open.
+ */
+async function closeSeenEntries(deps: PlanDeps, request: EvacuationRequest, journal: JournalEntry[], onSource: Volume[]): Promise<JournalEntry[]> {
+  const open = openEntries(journal, deps.cloud);
+  if (open.size === 0) return [];
+  const listed = new Map(onSource.map((v) => [v.id, v]));
+  const closed: JournalEntry[] = [];
+  for (const [id, entry] of open) {
+    let volume = listed.get(id);
+    if (!volume && sameEvacuation(entry, request, deps.cloud)) volume = await deps.client.getVolume(id).catch(() => undefined);
+    const end = volume ? endShown(entry, volume) : null;
+    if (!end) continue;
+    const closing = closingEntry(entry, end, 'evacuate');
+    await deps.journal.append(closing);
+    closed.push({ ...closing, time: new Date().toISOString() });
+  }
+  return closed;
+}
+
+/**
  * `--to host@backend` stands for its pool when the backend has exactly one, as `migrate` accepts it; a backend with
  * several must be given one (the plan counts capacity per pool). A name that matches no pool is kept: each move's
  * pre-flight then refuses it with the closest names.
@@ -151,6 +174,7 @@ export async function planEvacuation(deps: PlanDeps, asked: EvacuationRequest): 
   }
 
   const journal = await deps.journal.read();
+  journal.push(...(await closeSeenEntries(deps, request, journal, onSource)));
   const ours = journal.filter((e) => sameEvacuation(e, request, deps.cloud));
   const lastByVolume = new Map<string, JournalEntry>();
   for (const e of journal) if (e.action === 'migrate') lastByVolume.set(e.volume_id, e);

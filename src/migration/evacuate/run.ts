@@ -387,7 +387,7 @@ class EvacuationRun {
       const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(m.created_at) ? m.created_at : `${m.created_at}Z`);
       return !Number.isFinite(t) || t >= since;
     });
-    return `migration ended in error on the server${own ? ` (Cinder's message: "${own.user_message}")` : ''}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
+    return `migration ended in error on the server${own ? ` (the server's message: "${own.user_message}")` : ''}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
   }
 
   /** At the end of the run: what is still migrating on the server, and what was never started. */
