@@ -5,7 +5,7 @@ import { NotFoundError, UsageError } from '../../errors.js';
 import type { Journal, JournalEntry } from '../journal.js';
 import { closingEntry, endShown, openEntries } from '../journal-close.js';
 import { hostMatches, MigrationTargetResolver } from '../list.js';
-import { closestNames, effectiveFree, preflightMigration, type PreflightReads } from '../preflight.js';
+import { capacityOf, closestNames, effectiveFree, preflightMigration, type PreflightReads } from '../preflight.js';
 import type { AlreadyMoved, EvacuationPlan, EvacuationRequest, MovePreflight, PlannedMove, PlanRefusal } from './types.js';
 
 export interface PlanDeps {
@@ -181,6 +181,8 @@ export async function planEvacuation(deps: PlanDeps, asked: EvacuationRequest): 
 
   const remaining = new Map<string, number | null>();
   for (const dest of request.to) remaining.set(dest, freeBytes(pools.find((p) => p.name === dest)));
+  // Thin pools count over-subscribed virtual capacity (as Cinder's capacity filter does): a refusal says so.
+  const virtualRoom = new Set(request.to.filter((dest) => capacityOf(pools.find((p) => p.name === dest)?.capabilities ?? {}).kind === 'virtual'));
 
   const follows: PlannedMove[] = [];
   const candidates: { volume: Volume }[] = [];
@@ -236,7 +238,8 @@ export async function planEvacuation(deps: PlanDeps, asked: EvacuationRequest): 
       const left = remaining.get(dest) ?? null;
       const reason = verdicts.get(`${volume.id}\n${dest}`) ?? null;
       if (reason === null && left !== null && size > left) {
-        firstReason ??= `${dest} would be full: ${(left / GIB).toFixed(1)} GiB left after the volumes planned before this one, ${volume.size} GiB needed`;
+        const what = virtualRoom.has(dest) ? 'GiB of over-subscribed virtual capacity' : 'GiB';
+        firstReason ??= `${dest} would be full: ${(left / GIB).toFixed(1)} ${what} left after the volumes planned before this one, ${volume.size} GiB needed`;
         continue;
       }
       if (reason !== null) {
