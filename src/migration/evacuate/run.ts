@@ -1,5 +1,5 @@
 import { CinderApiError, RequestOutcomeUnknownError } from '../../api/errors.js';
-import { isInFlight, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume } from '../../model/cinder.js';
+import { isInFlight, normalizedMigrationStatus, volumeHost, volumeLabel as label, type UserMessage, type Volume } from '../../model/cinder.js';
 import { ExitCode } from '../../errors.js';
 import { nowFor } from '../../io.js';
 import type { JournalEntry } from '../journal.js';
@@ -349,6 +349,16 @@ class EvacuationRun {
     this.deps.renderer.observed?.(state);
     if (state.destination === null && snap.destination) state.destination = snap.destination;
     if (isTerminal(snap.phase)) {
+      const attachments = Array.isArray(v.attachments) ? v.attachments : [];
+      if (snap.phase === 'success' && v.status === 'available' && attachments.length > 0) {
+        // Real Cinder's end of an attach during an unlocked generic copy: moved, but not cleanly (see successResult).
+        const reason =
+          `moved, but it was attached during the migration, which was not locked: it reads available with attachment ${attachments.map((a) => a.attachment_id ?? a.id).join(', ')}, ` +
+          `and Cinder may have left its old record in deleting; clean up with: volmig recover ${v.id}`;
+        await this.record(state, 'unclean', { reason });
+        this.finish(state, 'failed', reason);
+        return;
+      }
       const ok = snap.phase === 'success';
       const reason = ok ? undefined : await this.failureReason(v, snap);
       await this.record(state, ok ? 'success' : 'error', reason ? { reason } : {});
@@ -381,7 +391,12 @@ class EvacuationRun {
   /** Why a migration ended in error, with Cinder's user message about the volume where it wrote one (3.3+). */
   private async failureReason(v: Volume, snap: ProgressSnapshot): Promise<string> {
     if (snap.resetObserved) return 'the migration status was reset while the migration ran';
-    const messages = await this.deps.client.listMessages({ resourceUuid: v.id }).catch(() => []);
+    let messages: UserMessage[] = [];
+    try {
+      messages = await this.deps.client.listMessages({ resourceUuid: v.id });
+    } catch {
+      // Most servers write no message; one that cannot be read changes nothing.
+    }
     const since = this.startedAt - 60_000;
     const own = messages.find((m) => {
       const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(m.created_at) ? m.created_at : `${m.created_at}Z`);
