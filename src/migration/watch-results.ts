@@ -287,26 +287,24 @@ export async function errorResult(
     const policy = w.target.retype?.migrationPolicy;
     if (policy === 'never') {
       log = 'scheduler';
-      if (!message) details.push('The scheduler found no backend for the new type where the volume is, and --migration-policy never forbids moving it.');
+      details.push('The scheduler found no backend for the new type where the volume is, and --migration-policy never forbids moving it.');
     } else {
       const snapshots = await client.listSnapshots({ volumeId: w.target.volumeId, allProjects: true }).then(
         (list) => list.filter((x) => x.volume_id === w.target.volumeId),
         () => null,
       );
       if (snapshots && snapshots.length > 0) {
-        if (!message) {
-          details.push(
-            `The volume has ${snapshots.length === 1 ? `snapshot ${snapshots[0]!.name ? `${snapshots[0]!.name} (${snapshots[0]!.id})` : snapshots[0]!.id}` : `${snapshots.length} snapshots`}: the new type needs a migration, and the volume service refuses to migrate a volume with snapshots ("Volume must not have snapshots.").`,
-          );
-        }
+        details.push(
+          `The volume has ${snapshots.length === 1 ? `snapshot ${snapshots[0]!.name ? `${snapshots[0]!.name} (${snapshots[0]!.id})` : snapshots[0]!.id}` : `${snapshots.length} snapshots`}: the new type needs a migration, and the volume service refuses to migrate a volume with snapshots ("Volume must not have snapshots.").`,
+        );
       } else {
         log = 'scheduler';
-        if (!message) details.push(`The retype ended before any copying was seen: usually the scheduler found no backend for the new type${policy ? '' : ' (or the migration policy forbade moving it)'}.`);
+        details.push(`The retype ended before any copying was seen: usually the scheduler found no backend for the new type${policy ? '' : ' (or the migration policy forbade moving it)'}.`);
       }
     }
   } else if (!w.seenMigration && at - w.startedAt < SCHEDULER_WINDOW_MS) {
     log = 'scheduler';
-    if (!message) details.push('It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full).');
+    details.push('It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full).');
   }
   details.push(
     log === 'scheduler'
