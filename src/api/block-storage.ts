@@ -1,4 +1,4 @@
-import type { Pool, Service, Snapshot, Volume, VolumeType } from '../model/cinder.js';
+import type { Pool, Service, Snapshot, UserMessage, Volume, VolumeType } from '../model/cinder.js';
 
 /**
  * What the rest of volmig may ask of a Block Storage v3 endpoint. Implemented on undici by CinderClient
@@ -89,6 +89,11 @@ export interface BlockStorageClient {
   listVolumeTypes(): Promise<VolumeType[]>;
   /** By id or name; NotFoundError when neither matches. */
   findVolumeType(ref: string): Promise<VolumeType>;
+  /**
+   * User messages about one resource, newest first (GET /messages, from 3.3; filtered on the server from 3.5).
+   * Empty below 3.3, where the API has none.
+   */
+  listMessages(query: { resourceUuid: string }): Promise<UserMessage[]>;
 
   /** POST os-migrate_volume; 202 or throws. Never retried. */
   migrateVolume(id: string, request: MigrateRequest): Promise<ActionResult>;

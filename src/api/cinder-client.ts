@@ -14,7 +14,7 @@ import { header, type HttpResponse, type HttpTransport } from './http.js';
 import { compareMicroversions } from './microversion.js';
 import { rebaseLink } from './endpoint.js';
 import { scanCollectionPage } from './json-page.js';
-import type { Link, Pool, Service, Snapshot, Volume, VolumeType } from '../model/cinder.js';
+import type { Link, Pool, Service, Snapshot, UserMessage, Volume, VolumeType } from '../model/cinder.js';
 import { isMigrationTarget } from '../model/cinder.js';
 
 export interface CinderClientOptions {
@@ -333,6 +333,15 @@ export class CinderClient implements BlockStorageClient {
       }
     }
     throw new NotFoundError(`No volume type with a name or ID of '${ref}' exists.`);
+  }
+
+  async listMessages(query: { resourceUuid: string }): Promise<UserMessage[]> {
+    if (!this.supports('3.3')) return [];
+    // Filters and pagination arrive with 3.5; before that the list is the project's whole (short-lived) list.
+    const path = this.supports('3.5') ? `/messages?resource_uuid=${encodeURIComponent(query.resourceUuid)}` : '/messages';
+    const out: UserMessage[] = [];
+    for await (const m of this.paginate<UserMessage>(path, 'messages')) if (m?.resource_uuid === query.resourceUuid) out.push(m);
+    return out.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   }
 
   async migrateVolume(id: string, request: MigrateRequest): Promise<ActionResult> {

@@ -10,7 +10,7 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     .description('move every volume off a backend or pool before maintenance, a few at a time, and watch them all')
     .summary('move every volume off a backend or pool')
     .requiredOption('--from <host@backend[#pool]>', 'source backend (every pool) or one pool')
-    .requiredOption('--to <host@backend#pool...>', 'destination pool; repeat or comma-separate to spread over several')
+    .requiredOption('--to <host@backend[#pool]...>', 'destination pool (host@backend when it has one pool); repeat or comma-separate to spread over several')
     .option('--volume-type <type>', 'only volumes of this type (name or id)')
     .option('--project <id>', 'only volumes of this project')
     .option('--include-in-use', 'also migrate attached volumes (needs the compute service to swap them)')
@@ -64,7 +64,7 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
     const gib = toSend.reduce((t, m) => t + m.volume.size, 0);
     const answer = await askConfirmation(
       io,
-      `Migrate ${toSend.length} volume${toSend.length === 1 ? '' : 's'} (${gib} GiB) from ${options.request.from} to ${options.request.to.join(', ')}?`,
+      `Migrate ${toSend.length} volume${toSend.length === 1 ? '' : 's'} (${gib} GiB) from ${options.request.from} to ${plan.request.to.join(', ')}?`,
     );
     if (answer === 'interrupted') throw new InterruptedError('interrupted before anything was sent');
     if (answer === 'no') {
@@ -97,7 +97,7 @@ export interface EvacuateCliOptions {
   notify?: string;
 }
 
-const POOL_RE = /^[^\s@#]+@[^\s@#]+#[^\s@#]+$/;
+const POOL_RE = /^[^\s@#]+@[^\s@#]+(#[^\s@#]+)?$/;
 const SOURCE_RE = /^[^\s@#]+(@[^\s@#]+(#[^\s@#]+)?)?$/;
 
 function positiveInt(flag: string, value: unknown): number {
@@ -119,7 +119,7 @@ function parseEvacuateOptions(
   const rawTo = (Array.isArray(opts.to) ? opts.to : [opts.to]).flatMap((t) => String(t ?? '').split(',')).map((t) => t.trim()).filter(Boolean);
   if (rawTo.length === 0) throw new UsageError(`invalid value for --to: '' (expected host@backend#pool)`);
   for (const t of rawTo) {
-    if (!POOL_RE.test(t)) throw new UsageError(`invalid value for --to: '${t}' (expected host@backend#pool)`);
+    if (!POOL_RE.test(t)) throw new UsageError(`invalid value for --to: '${t}' (expected host@backend#pool, or host@backend when it has one pool)`);
   }
   const to = [...new Set(rawTo)];
   for (const t of to) {

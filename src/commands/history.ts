@@ -40,7 +40,7 @@ export function registerHistory(program: Command, ctx: CommandContext): void {
               header: 'Outcome',
               value: (e) => e.outcome,
               color: (padded, e) =>
-                e.outcome === 'success' ? env.out.stdoutStyle.green(padded) : ['error', 'rejected', 'unknown'].includes(e.outcome) ? env.out.stdoutStyle.red(padded) : padded,
+                e.outcome === 'success' ? env.out.stdoutStyle.green(padded) : ['error', 'rejected', 'unknown', 'no-op', 'unclean'].includes(e.outcome) ? env.out.stdoutStyle.red(padded) : padded,
             },
             { header: 'Reason', value: (e) => e.reason ?? '-' },
           ],

@@ -27,6 +27,7 @@ export function registerList(program: Command, ctx: CommandContext): void {
           limit: opts.limit as string | undefined,
         });
         const client = await env.client();
+        const closer = await (await import('./journal-wiring.js')).journalCloser(env, client, 'list');
         const { BatchedWriter, StreamingJsonArray, StreamingTable } = await import('../ui/table.js');
         const { volumeColumns } = await import('../ui/volume-view.js');
         const out = env.out;
@@ -36,21 +37,29 @@ export function registerList(program: Command, ctx: CommandContext): void {
           // No closing bracket after a failure mid-listing: a truncated array must not parse as a complete one.
           const array = new StreamingJsonArray((text) => batch.text(text));
           try {
-            for await (const row of listVolumeRows(client, options)) array.push(row.volume);
+            for await (const row of listVolumeRows(client, options)) {
+              closer.note(row.volume);
+              array.push(row.volume);
+            }
             array.end();
           } finally {
             batch.flush();
           }
+          await closer.flush();
           return 0;
         }
         let count: number;
         const table = new StreamingTable(volumeColumns(out.stdoutStyle, { long: Boolean(opts.long) }), (line) => batch.line(line));
         try {
-          for await (const row of listVolumeRows(client, options)) table.push(row);
+          for await (const row of listVolumeRows(client, options)) {
+            closer.note(row.volume);
+            table.push(row);
+          }
         } finally {
           count = table.end();
           batch.flush();
         }
+        await closer.flush();
         if (count === 0) {
           out.info(
             options.allProjects

@@ -30,8 +30,11 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
         const run = await import('../migration/progress-run.js');
         const { nowFor } = await import('../io.js');
         const fmt = await import('../ui/progress-format.js');
+        const closer = await (await import('./journal-wiring.js')).journalCloser(env, client, watch ? 'progress --watch' : 'progress');
         if (!watch) {
           const snaps = await run.readProgressOnce(client, env.io, refs, all);
+          for (const s of snaps) closer.note(s.volume);
+          await closer.flush();
           if (env.out.json) {
             env.out.resultJson(snaps.map((s) => fmt.progressEvent(s)));
             return 0;
@@ -51,9 +54,6 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
           hosts = (await Promise.all(refs.map((r) => client.findVolume(r, { allProjects: true })))).map((v) => volumeHost(v));
         }
         const intervalMs = await resolvePollIntervalMs(explicitInterval, settings.migration_progress_report_interval, client, hosts);
-        const { journalStarts } = await import('../migration/start-time.js');
-        const { journalCloudName } = await import('../migration/journal.js');
-        const cloud = journalCloudName(env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
         const { notifyingSink } = await import('../migration/notifications.js');
         const summary = await run.watchProgress(
           { refs, all, intervalMs, timeoutMs, stallTimeoutMs },
@@ -66,7 +66,11 @@ export function registerProgress(program: Command, ctx: CommandContext): void {
               const sink = await createProgressSink(env.out, n, nowFor(env.io));
               return notifications ? notifyingSink(sink, notifications) : sink;
             },
-            knownStarts: (ids) => journalStarts(env.io, cloud, ids),
+            knownStarts: async (ids) => closer.starts(ids),
+            onResult: (r) => {
+              closer.noteResult(r);
+              return closer.flush();
+            },
             sources: await (await import('./sources-wiring.js')).progressSources(env, client),
           },
         ).finally(() => notifications?.close());

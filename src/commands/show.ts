@@ -10,6 +10,10 @@ export function registerShow(program: Command, ctx: CommandContext): void {
     .option('--all-projects', 'resolve the name in every project (admin)')
     .action((ref: string, opts: Record<string, unknown>, cmd: Command) =>
       ctx.action(cmd, async (env) => {
+        if (ref.trim() === '') {
+          const { UsageError } = await import('../errors.js');
+          throw new UsageError("an empty volume reference: give a volume id, or a name that matches exactly one volume");
+        }
         const client = await env.client();
         const [{ findMigrationTarget }, { isInFlight }] = await Promise.all([import('../migration/list.js'), import('../model/cinder.js')]);
         const volume = await client.findVolume(ref, { allProjects: Boolean(opts.allProjects) }).catch(async (err: unknown) => {
@@ -19,6 +23,9 @@ export function registerShow(program: Command, ctx: CommandContext): void {
           throw new NotFoundError(err.message, { hint: `Only project ${client.projectId} was searched; every project: volmig show ${shellWord(ref)} --all-projects` });
         });
         const target = isInFlight(volume) ? await findMigrationTarget(client, volume.id) : undefined;
+        const closer = await (await import('./journal-wiring.js')).journalCloser(env, client, 'show');
+        closer.note(volume);
+        await closer.flush();
         if (env.out.json) {
           env.out.resultJson({ ...volume, volmig: { target: target ?? null } });
           return 0;

@@ -80,8 +80,11 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
     para(
       'The journal is $XDG_STATE_HOME/volmig/journal.jsonl, else ~/.local/state/volmig/journal.jsonl:',
       'one JSON object per line with time, cloud, action, volume_id, volume_name, source_host,',
-      'destination, options, outcome (requested, rejected, success, error, timeout, interrupted, unknown),',
-      'reason and request_id. With --json: an array of those objects.',
+      'destination, options, outcome (requested, rejected, success, no-op, unclean, error, timeout,',
+      'interrupted, unknown), reason and request_id. no-op: Cinder said success but the volume did not',
+      'move; unclean: it moved, but was attached meanwhile and left its old record behind. show, list,',
+      'progress and evacuate append the end they see to an entry still open (options.observed_by).',
+      'With --json: an array of those objects.',
     ),
     examples('volmig history', 'volmig history --volume db-1 --json'),
   ],

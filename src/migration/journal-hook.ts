@@ -41,6 +41,6 @@ export async function journalHook(io: Io, client: BlockStorageClient, cloudName:
 
 /** How a --wait ended, in the journal's terms: a stall is a timeout; a volume gone, idle or unreadable leaves it unknown. */
 export function journalEnd(r: WatchResult): { outcome: JournalOutcome; reason: string | undefined } {
-  const outcome = r.outcome === 'stalled' ? 'timeout' : r.outcome === 'gone' || r.outcome === 'idle' || r.outcome === 'denied' ? 'unknown' : r.outcome;
+  const outcome = r.end ?? (r.outcome === 'stalled' ? 'timeout' : r.outcome === 'gone' || r.outcome === 'idle' || r.outcome === 'denied' ? 'unknown' : r.outcome);
   return { outcome, reason: r.outcome === 'success' ? undefined : r.summary };
 }

@@ -19,7 +19,12 @@ export interface JournalEntry {
   /** Destination host or cluster for a migration, the new type for a retype. */
   destination: string | null;
   options: Record<string, unknown>;
-  outcome: 'requested' | 'rejected' | 'success' | 'error' | 'timeout' | 'interrupted' | 'unknown';
+  /**
+   * no-op: the server said success but the volume did not move; unclean: it moved, but was attached meanwhile and
+   * the old record was left behind (see WatchResult.end). A later observation closes a `requested`, `timeout` or
+   * `interrupted` entry by appending the end it saw (options.observed_by names the command).
+   */
+  outcome: 'requested' | 'rejected' | 'success' | 'no-op' | 'unclean' | 'error' | 'timeout' | 'interrupted' | 'unknown';
   reason?: string;
   request_id?: string;
 }
@@ -184,7 +189,7 @@ function looksLikeUrl(s: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 }
 
-const OUTCOMES = new Set<JournalOutcome>(['requested', 'rejected', 'success', 'error', 'timeout', 'interrupted', 'unknown']);
+const OUTCOMES = new Set<JournalOutcome>(['requested', 'rejected', 'success', 'no-op', 'unclean', 'error', 'timeout', 'interrupted', 'unknown']);
 
 function isJournalEntry(value: unknown): value is JournalEntry {
   if (!value || typeof value !== 'object') return false;

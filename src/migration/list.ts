@@ -1,6 +1,7 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import { isInFlight, migrationSourceId, MIGRATION_STATUSES, volumeHost, volumeMigrationStatus, type Volume } from '../model/cinder.js';
+import { isInFlight, migrationSourceId, MIGRATION_STATUSES, normalizedMigrationStatus, volumeHost, volumeMigrationStatus, type Volume } from '../model/cinder.js';
 import { compareMicroversions } from '../api/microversion.js';
+import { CinderApiError } from '../api/errors.js';
 import { UsageError, VolmigError, ExitCode } from '../errors.js';
 
 /** Volume statuses Cinder can report (cinder/objects/fields.py VolumeStatus); anything else is a typo. */
@@ -212,6 +213,33 @@ async function listTargets(
  */
 export async function findMigrationTarget(client: BlockStorageClient, sourceId: string): Promise<Volume | undefined> {
   return (await findMigrationTargets(client, { allProjects: true, of: [sourceId] }))?.get(sourceId);
+}
+
+/**
+ * The old record a generic migration leaves when Cinder swaps the records and then fails to delete it (real Cinder
+ * 21.3: an attach during an unlocked migration makes the delete fail with VolumeAttached): the former temporary
+ * destination's id, now holding the source's old data, with migration_status `deleting` (status `deleting`, or
+ * `error_deleting` after a failed retry), description `migration src for <source id>` and name_id the source's id.
+ * `knownId`: the temporary destination's id when the watch learnt it (one GET instead of a listing).
+ */
+export async function findMigrationLeftover(client: BlockStorageClient, sourceId: string, knownId: string | null): Promise<Volume | null> {
+  const isLeftover = (v: Volume) =>
+    v.id !== sourceId &&
+    (normalizedMigrationStatus(v) === 'deleting' || ['deleting', 'error_deleting'].includes(v.status)) &&
+    (v['os-vol-mig-status-attr:name_id'] === sourceId || v.description === `migration src for ${sourceId}`);
+  if (knownId) {
+    try {
+      const v = await client.getVolume(knownId);
+      return isLeftover(v) ? v : null;
+    } catch (err) {
+      if (err instanceof CinderApiError && err.status === 404) return null;
+      throw err;
+    }
+  }
+  for (const status of ['deleting', 'error_deleting']) {
+    for await (const v of client.listVolumes({ allProjects: true, filters: { status } })) if (isLeftover(v)) return v;
+  }
+  return null;
 }
 
 /**

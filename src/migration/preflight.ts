@@ -88,14 +88,22 @@ type Add = (check: string, ok: boolean, reason: string | undefined, detail?: str
 async function checkHost(client: PreflightReads, volume: Volume, host: string, add: Add): Promise<void> {
   const name = label(volume);
   const current = volumeHost(volume);
-  // Cinder compares the strings exactly; so does volmig, so that the answer is the API's.
-  add('destination-differs', current !== host, `volume ${name} is already on ${host}; choose another destination (see volmig pools).`, `current host ${current ?? 'unknown'}`);
-
   const [pools, services] = await Promise.all([client.getPools(), client.listServices({ binary: 'cinder-volume' })]);
+  const matching = host.includes('#') ? pools.filter((p) => p.name === host) : pools.filter((p) => p.name.startsWith(`${host}#`));
+  // Cinder compares the strings exactly; a host@backend without #pool passes that compare and the scheduler then
+  // picks a pool of the backend, which may be the volume's own: the RBD driver reports such a "migration" a success
+  // without moving anything (transcripts/poll-H9-nopool.log). Both are refused here.
+  const landsHome = !host.includes('#') && current !== null && matching.some((p) => p.name === current) && (matching.length === 1 || schedulerChoice(matching)?.name === current);
+  add('destination-differs', current !== host && !landsHome,
+    current === host
+      ? `volume ${name} is already on ${host}; choose another destination (see volmig pools).`
+      : `volume ${name} is already on ${current}, ${matching.length === 1 ? `the only pool of ${host}` : `the pool of ${host} the scheduler would choose (the most free capacity)`}: ` +
+          `Cinder would report the migration a success without moving it. Choose another backend, or name another pool as host@backend#pool (see volmig pools).`,
+    `current host ${current ?? 'unknown'}`);
+
   const backend = backendOf(host);
   const service = services.find((s) => s.host === backend && (s.binary === 'cinder-volume' || s.binary === undefined));
   const serviceProblem = service ? serviceTrouble(service, backend) : null;
-  const matching = host.includes('#') ? pools.filter((p) => p.name === host) : pools.filter((p) => p.name.startsWith(`${host}#`));
   if (matching.length === 0) {
     // A backend whose service is down or disabled stops reporting its pools: name the real cause.
     if (serviceProblem) {
@@ -112,12 +120,7 @@ async function checkHost(client: PreflightReads, volume: Volume, host: string, a
   if (!service) add('service-up', false, `no cinder-volume service named ${backend} is registered.`);
   else add('service-up', serviceProblem === null, serviceProblem ?? undefined, `service ${backend} ${service.state}, ${service.status}`);
 
-  const size = Number(volume.size) || 0;
-  const roomy = matching.filter((p) => fits(p.capabilities ?? {}, size));
-  const best = matching.map((p) => ({ p, free: effectiveFree(p.capabilities ?? {}) })).sort((a, b) => (b.free ?? Infinity) - (a.free ?? Infinity))[0]!;
-  add('capacity', roomy.length > 0,
-    `${best.p.name} has ${best.free === null ? 'unknown' : best.free.toFixed(1)} GiB free; volume ${name} needs ${size} GiB.`,
-    `${size} GiB needed, ${best.free === null ? 'unknown' : best.free.toFixed(1)} GiB free`);
+  addCapacity(add, volume, matching);
 
   const typeRef = volume.volume_type_id ?? volume.volume_type;
   if (typeRef) {
@@ -141,6 +144,70 @@ async function checkHost(client: PreflightReads, volume: Volume, host: string, a
   }
 }
 
+/** The capacity check over the pools a destination may resolve to, in the words of what the number is. */
+function addCapacity(add: Add, volume: Volume, candidates: Pool[]): void {
+  const size = Number(volume.size) || 0;
+  const roomy = candidates.filter((p) => fits(p.capabilities ?? {}, size));
+  const best = schedulerChoice(candidates)!;
+  const room = capacityOf(best.capabilities ?? {});
+  add('capacity', roomy.length > 0, `${best.name} has ${capacityWords(room)}; volume ${label(volume)} needs ${size} GiB.`, `${size} GiB needed, ${capacityWords(room, true)}`);
+}
+
+/**
+ * The checks a retype needs beyond Cinder's own retype conditions, when the new type cannot stay where the volume
+ * is: a type pinned to another backend needs a migration, which --migration-policy never forbids (the scheduler
+ * refuses it); with on-demand, the migration's own conditions (snapshots, replication, a pool of that backend whose
+ * service is up, capacity). A type without pin, or pinned to the volume's backend, may be retyped in place: nothing
+ * more is checked.
+ */
+export async function preflightRetypeMove(
+  client: PreflightReads,
+  volume: Volume,
+  type: VolumeType,
+  policy: 'never' | 'on-demand',
+): Promise<CheckResult[]> {
+  const pin = type.extra_specs?.volume_backend_name;
+  if (!pin) return [];
+  const checks: CheckResult[] = [];
+  const add: Add = (check, ok, reason, detail) => checks.push({ check, ok, reason: ok ? undefined : reason, detail });
+  const name = label(volume);
+  const current = volumeHost(volume);
+  const pools = await client.getPools();
+  const here = pools.find((p) => p.name === current)?.capabilities?.volume_backend_name ?? null;
+  if (here === pin) return [];
+  const where = `${current ?? 'an unknown host'}${here ? ` (backend ${here})` : ''}`;
+  if (policy === 'never') {
+    add('migration-allowed', false,
+      `volume type ${type.name} pins volume_backend_name=${pin}, but volume ${name} is on ${where}: the retype needs a migration, and --migration-policy never forbids it (the scheduler would refuse it). ` +
+        `Allow the move with --migration-policy on-demand.`,
+      `type ${type.name} pins ${pin}; volume on ${where}`);
+    return checks;
+  }
+  add('migration-allowed', true, undefined, `type ${type.name} pins ${pin}: the volume moves off ${where} (on-demand)`);
+  const snapshots = (await client.listSnapshots({ volumeId: volume.id, allProjects: true })).filter((s) => s.volume_id === volume.id);
+  add('no-snapshots', snapshots.length === 0,
+    `volume ${name} has ${snapshots.length === 1 ? `snapshot ${snapLabel(snapshots[0]!)}` : `${snapshots.length} snapshots`}; the retype needs a migration, and a volume with snapshots cannot migrate ("Volume must not have snapshots."). Delete ${snapshots.length === 1 ? 'it' : 'them'} first.`,
+    `${snapshots.length} snapshot(s)`);
+  const repl = volume.replication_status;
+  const replicated = repl !== null && repl !== undefined && !['disabled', 'not-capable', ''].includes(String(repl).toLowerCase());
+  add('not-replicated', !replicated, `volume ${name} is replicated (replication_status ${repl}); the retype needs a migration, and a replicated volume cannot migrate.`, `replication_status ${repl ?? 'none'}`);
+  const landing = pools.filter((p) => p.capabilities?.volume_backend_name === pin);
+  if (landing.length === 0) {
+    add('destination-exists', false, `no pool reports volume_backend_name=${pin} (the backend of type ${type.name}); the scheduler would find no backend for it (see volmig pools).`);
+    return checks;
+  }
+  add('destination-exists', true, undefined, `pool ${landing.map((p) => p.name).join(', ')}`);
+  const services = await client.listServices({ binary: 'cinder-volume' });
+  const backends = [...new Set(landing.map((p) => backendOf(p.name)))];
+  const troubles = backends.map((b) => {
+    const s = services.find((x) => x.host === b && (x.binary === 'cinder-volume' || x.binary === undefined));
+    return s ? serviceTrouble(s, b) : `no cinder-volume service named ${b} is registered.`;
+  });
+  const usable = landing.filter((p) => troubles[backends.indexOf(backendOf(p.name))] === null);
+  add('service-up', usable.length > 0, troubles.find((t) => t !== null) ?? undefined, `service ${backends.join(', ')}`);
+  if (usable.length > 0) addCapacity(add, volume, usable);
+  return checks;
+}
 async function checkCluster(client: PreflightReads, volume: Volume, cluster: string, add: Add): Promise<void> {
   const name = label(volume);
   add('destination-differs', volume.cluster_name !== cluster, `volume ${name} is already in cluster ${cluster}.`, `current cluster ${volume.cluster_name ?? 'none'}`);
@@ -177,18 +244,61 @@ function num(v: unknown): number | null {
   return null;
 }
 
-/** Free GiB as the capacity filter sees it; null when the backend reports `infinite`/`unknown`. */
-export function effectiveFree(c: PoolCapabilities): number | null {
+/** What a pool has room for, as Cinder's capacity filter counts it, and how that number is made. */
+export interface PoolRoom {
+  /** GiB the filter compares the volume's size with; null when the backend reports `infinite`/`unknown`. */
+  gib: number | null;
+  /** real: free space less the reserved part; virtual: thin provisioning's over-subscribed capacity left. */
+  kind: 'real' | 'virtual';
+  /** The free space the backend reports (after the reserved part), for a virtual number's context. */
+  realFree: number | null;
+  ratio: number;
+  provisioned: number;
+  total: number | null;
+}
+
+/**
+ * Room as Cinder 21.3's CapacityFilter sees it (utils.calculate_capacity_factors): for a thin-provisioning pool
+ * with max_over_subscription_ratio > 1, (total − reserved) × ratio − provisioned, which can be far above what is
+ * really free; else the reported free space less the reserved part (reserved = floor(total × reserved %)).
+ */
+export function capacityOf(c: PoolCapabilities): PoolRoom {
   const free = num(c.free_capacity_gb);
   const total = num(c.total_capacity_gb);
-  if (free === null) return null;
-  const reserved = total !== null ? (total * (num(c.reserved_percentage) ?? 0)) / 100 : 0;
+  const reserved = total !== null ? Math.floor((total * (num(c.reserved_percentage) ?? 0)) / 100) : 0;
   const ratio = num(c.max_over_subscription_ratio) ?? 1;
+  const provisioned = num(c.provisioned_capacity_gb) ?? num(c.allocated_capacity_gb) ?? 0;
+  const realFree = free === null ? null : Math.max(0, free - reserved);
+  if (free === null) return { gib: null, kind: 'real', realFree: null, ratio, provisioned, total };
   if (c.thin_provisioning_support === true && ratio > 1 && total !== null) {
-    const provisioned = num(c.provisioned_capacity_gb) ?? num(c.allocated_capacity_gb) ?? 0;
-    return Math.max(0, (total - reserved) * ratio - provisioned);
+    return { gib: Math.max(0, (total - reserved) * ratio - provisioned), kind: 'virtual', realFree, ratio, provisioned, total };
   }
-  return free - reserved;
+  return { gib: free - reserved, kind: 'real', realFree, ratio, provisioned, total };
+}
+
+/** "18.7 GiB free", or the virtual number with what it is made of; `short` for --dry-run's detail column. */
+export function capacityWords(room: PoolRoom, short = false): string {
+  if (room.gib === null) return 'unknown free space (the backend reports none)';
+  const gib = room.gib.toFixed(1);
+  if (room.kind === 'real') return `${gib} GiB free`;
+  const real = room.realFree === null ? 'unknown' : room.realFree.toFixed(1);
+  if (short) return `${gib} GiB over-subscribed virtual capacity left (${real} GiB really free)`;
+  return (
+    `${gib} GiB of over-subscribed virtual capacity left (thin provisioning: ${room.total} GiB × max_over_subscription_ratio ${room.ratio} − ${room.provisioned} GiB provisioned), ` +
+    `${real} GiB really free`
+  );
+}
+
+/** Free GiB as the capacity filter sees it; null when the backend reports `infinite`/`unknown`. */
+export function effectiveFree(c: PoolCapabilities): number | null {
+  return capacityOf(c).gib;
+}
+
+/** The pool of several the scheduler's capacity weigher would pick: the most room (unknown counts as most). */
+function schedulerChoice(pools: Pool[]): Pool | undefined {
+  return pools
+    .map((p) => ({ p, free: effectiveFree(p.capabilities ?? {}) }))
+    .sort((a, b) => (b.free ?? Infinity) - (a.free ?? Infinity))[0]?.p;
 }
 
 function fits(c: PoolCapabilities, size: number): boolean {

@@ -52,6 +52,8 @@ export interface WatchProgressDeps {
   interruptedExitCode: () => number;
   createSink: (volumes: number) => Promise<ProgressSink>;
   sources?: ProgressSources;
+  /** Called once per volume when its end is known (the journal's open entries). */
+  onResult?: (result: import('./progress.js').WatchResult) => void | Promise<void>;
   /** When volmig itself started these migrations (the journal), by volume id. */
   knownStarts?: (volumeIds: string[]) => Promise<Map<string, number>>;
 }
@@ -59,7 +61,7 @@ export interface WatchProgressDeps {
 /** `progress --watch` for named volumes, or `--all`. */
 export async function watchProgress(options: ProgressRunOptions, deps: WatchProgressDeps): Promise<WatchSummary> {
   const { intervalMs, timeoutMs, stallTimeoutMs } = options;
-  const common = { client: deps.client, io: deps.io, signal: deps.signal, interruptedExitCode: deps.interruptedExitCode, intervalMs, timeoutMs, stallTimeoutMs, sources: deps.sources };
+  const common = { client: deps.client, io: deps.io, signal: deps.signal, interruptedExitCode: deps.interruptedExitCode, intervalMs, timeoutMs, stallTimeoutMs, sources: deps.sources, onResult: deps.onResult };
   if (options.all) return watchAllMigrations({ ...common, sink: await deps.createSink(2) });
   const volumes = await Promise.all(options.refs.map((ref) => deps.client.findVolume(ref, { allProjects: true })));
   const starts = (await deps.knownStarts?.(volumes.map((v) => v.id))) ?? new Map<string, number>();

@@ -31,7 +31,12 @@ export interface WatchResult {
   averageBytesPerSecond: number | null;
   /** Where the progress numbers came from (none: the server gave none and no probe could read the storage). */
   source: ProgressSourceName;
-  /** A `target:` volume the failed migration left behind, if one was found. */
+  /**
+   * An end the server calls a success that was not one (the journal records it as such): `no-op`, the volume did
+   * not move; `unclean`, it moved but was attached meanwhile and the old record was left behind.
+   */
+  end?: 'no-op' | 'unclean';
+  /** A `target:` volume the failed migration left behind (or, for an unclean end, the old record), if one was found. */
   leftoverTarget?: string | null;
   /** Volume status after the end (e.g. back to `available`). */
   statusAfter?: string | null;

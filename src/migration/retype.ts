@@ -2,7 +2,7 @@ import { ExitCode, ReportedError } from '../errors.js';
 import { nowFor } from '../io.js';
 import { IN_FLIGHT_STATUSES, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume, type VolumeType } from '../model/cinder.js';
 import { journalEnd, type JournalHook } from './journal-hook.js';
-import type { CheckResult } from './preflight.js';
+import { preflightRetypeMove, type CheckResult } from './preflight.js';
 import type { ProgressSink } from './progress.js';
 import { apiReason } from './report.js';
 import { apiRefusal, CommandDeadline, lookUp, reject, sendOnce, type RequestContext } from './request.js';
@@ -75,7 +75,9 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
   let type: VolumeType | undefined;
   if (!opts.skipChecks) {
     type = await lookUp(client.findVolumeType(opts.typeRef), refuseLookup);
-    const checks = retypeChecks(volume, type);
+    const own = retypeChecks(volume, type);
+    // Where the retype must move the volume, the migration's own checks (as `migrate` makes them) come too.
+    const checks = own.every((c) => c.ok) ? [...own, ...(await lookUp(preflightRetypeMove(client, volume, type, opts.migrationPolicy), refuseLookup))] : own;
     const failures = checks.filter((c) => !c.ok);
     if (volume.status === 'in-use' && opts.migrationPolicy === 'on-demand') {
       events({ type: 'warning', message: `volume ${label(volume)} is attached (in-use): if the retype needs a generic migration, the compute service (Nova) must swap the instance over to the new volume.` });
@@ -162,7 +164,7 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
         kind: 'retype',
         baseline,
         startedAt: requestedAt,
-        retype: { newTypeName: newType, newTypeId: type?.id ?? null, previousType: volume.volume_type },
+        retype: { newTypeName: newType, newTypeId: type?.id ?? null, previousType: volume.volume_type, migrationPolicy: opts.migrationPolicy },
       },
     ],
     {

@@ -1,5 +1,5 @@
 import type { BlockStorageClient } from '../api/block-storage.js';
-import type { Volume } from '../model/cinder.js';
+import type { UserMessage, Volume } from '../model/cinder.js';
 import { ExitCode } from '../errors.js';
 import { formatClock, formatDuration, formatBytesAsGiB, formatRate } from '../model/duration.js';
 import type { MigrationBaseline } from './phases.js';
@@ -11,6 +11,8 @@ export interface RetypeExpectation {
   newTypeName: string;
   newTypeId: string | null;
   previousType: string | null;
+  /** The policy the retype was sent with (unknown when only watching). */
+  migrationPolicy?: 'never' | 'on-demand';
 }
 
 /** One volume to follow to the end of its migration (or retype). */
@@ -40,6 +42,8 @@ export interface WatchedVolume {
   seenMigration: boolean;
   /** The last snapshot as the watch reported it (a retype's reading, not the migration tracker's raw one). */
   reported: ProgressSnapshot | null;
+  /** The temporary destination of a generic migration, when the watch learnt it. */
+  targetVolumeId?: string | null;
 }
 
 const SETTLED_STATUSES = new Set(['available', 'in-use']);
@@ -91,7 +95,13 @@ function sizeAndTime(w: WatchedVolume, snap: ProgressSnapshot, r: WatchResult): 
   return `(${size} in ${took}${avg !== null && avg > 0 ? `, ${formatRate(avg)} average` : ''})`;
 }
 
-export function successResult(w: WatchedVolume, snap: ProgressSnapshot, at: number): WatchResult {
+/**
+ * A migration (or retype) the server reports a success. Not every such end is one: a migration whose volume did not
+ * move was a no-op (a host@backend that resolved to the volume's own pool), and real Cinder's end of an unlocked
+ * migration during which the volume got attached leaves the source `available` with an attachment record and the
+ * old record stuck in `deleting` (its delete fails with VolumeAttached). Both end non-zero, saying what happened.
+ */
+export async function successResult(w: WatchedVolume, snap: ProgressSnapshot, at: number, client: BlockStorageClient): Promise<WatchResult> {
   const r = baseResult(w, 'success', ExitCode.OK, at);
   const name = displayName(w);
   const moved = snap.sourceHost !== null && snap.host !== null && snap.host !== snap.sourceHost;
@@ -103,12 +113,55 @@ export function successResult(w: WatchedVolume, snap: ProgressSnapshot, at: numb
       w.target.kind === 'retype'
         ? `${name}: retyped to ${snap.volume.volume_type} and migrated ${snap.sourceHost} → ${snap.host} ${sizeAndTime(w, snap, r)}`
         : `${name}: migrated ${snap.sourceHost} → ${snap.host} ${sizeAndTime(w, snap, r)}`;
+    const attachments = Array.isArray(snap.volume.attachments) ? snap.volume.attachments : [];
+    if (snap.status === 'available' && attachments.length > 0) return uncleanResult(w, snap, r, client);
   } else if (w.target.kind === 'retype') {
     r.averageBytesPerSecond = null;
     r.summary = `${name}: retyped to ${snap.volume.volume_type} in place on ${snap.host ?? 'its host'} (${w.startKnown ? '' : 'watched for '}${formatClock(r.durationMs)})`;
+  } else if (snap.sourceHost !== null && snap.host === snap.sourceHost) {
+    r.outcome = 'error';
+    r.exitCode = ExitCode.FAILED;
+    r.end = 'no-op';
+    r.averageBytesPerSecond = null;
+    r.destinationHost = snap.host;
+    r.summary = `${name}: Cinder reported the migration a success, but the volume did not move: it is still on ${snap.host}.`;
+    r.details = [
+      `The destination${w.target.destination ? ` ${w.target.destination}` : ''} resolved to the pool the volume was already on, and the driver did nothing (a no-op).`,
+      'Name another pool as host@backend#pool (see volmig pools).',
+    ];
   } else {
     r.summary = `${name}: migration finished with success on ${snap.host ?? 'an unknown host'} ${sizeAndTime(w, snap, r)}`;
   }
+  return r;
+}
+
+/** The moved-but-attached end (see successResult): names the attachment and the leftover record. */
+async function uncleanResult(w: WatchedVolume, snap: ProgressSnapshot, r: WatchResult, client: BlockStorageClient): Promise<WatchResult> {
+  const id = w.target.volumeId;
+  const attachments = snap.volume.attachments ?? [];
+  const attached = attachments.map((a) => `${a.attachment_id ?? a.id}${a.server_id ? ` (server ${a.server_id})` : ''}`).join(', ');
+  let leftover: Volume | null | undefined;
+  try {
+    const { findMigrationLeftover } = await import('./list.js');
+    leftover = await findMigrationLeftover(client, id, w.targetVolumeId ?? null);
+  } catch {
+    leftover = undefined;
+  }
+  r.outcome = 'error';
+  r.exitCode = ExitCode.FAILED;
+  r.end = 'unclean';
+  r.leftoverTarget = leftover?.id ?? null;
+  r.summary = `${displayName(w)}: migrated ${snap.sourceHost} → ${snap.host}, but not cleanly: the volume was attached during the migration, which was not locked.`;
+  r.details = [
+    `Cinder left it ${snap.status} with attachment ${attached}: that attachment was made to the copy on ${snap.sourceHost} while the data was being copied; what was written through it may not be on ${snap.host}.`,
+    leftover
+      ? `The old record was left behind: volume ${leftover.id} (status ${leftover.status}, migration_status ${leftover['os-vol-mig-status-attr:migstat'] ?? leftover.migration_status ?? 'none'}, on ${leftover['os-vol-host-attr:host'] ?? snap.sourceHost}); Cinder could not delete it because it is marked attached (VolumeAttached in the cinder-volume log on ${serviceHost(snap.sourceHost)}).`
+      : leftover === null
+        ? 'No leftover record of the old copy was found.'
+        : 'Whether a leftover record of the old copy remains could not be read.',
+    `Clean up with: volmig recover ${id}${leftover ? ` (deletes the leftover ${leftover.id})` : ''}; then detach the volume and attach it again through the compute service, so that the instance uses the migrated copy.`,
+    'Use --force to lock the volume (status maintenance) for the migration.',
+  ];
   return r;
 }
 
@@ -204,8 +257,8 @@ export async function errorResult(
   else details.push(`The volume is on ${snap.host ?? 'an unknown host'} (it was on ${source ?? 'an unknown host'}).`);
   if (w.target.kind === 'retype') details.push(`Its type is still ${snap.volume.volume_type ?? 'unknown'}.`);
   if (snap.resetObserved) details.push('Its migration status was reset to none while the migration was in flight (os-reset_status).');
-  const reason = failureReason(snap.volume);
-  if (reason) details.push(`Reason reported by the server: ${reason}`);
+  const message = await cinderMessage(client, w);
+  if (message) details.push(`The server's message about it: "${message.user_message}"${message.request_id ? ` (request ${message.request_id})` : ''}.`);
   let leftover: string | null | undefined = knownLeftover;
   if (leftover === undefined) {
     try {
@@ -223,31 +276,64 @@ export async function errorResult(
   const before = w.target.baseline?.status;
   const attachChanged =
     before !== undefined && before !== snap.status && (before === 'in-use' || snap.status === 'in-use') && SETTLED_STATUSES.has(snap.status);
+  // Which service's log holds the cause: the scheduler's when it refused before any copy ran, else the volume
+  // service's on the source host, where the copy and the swap run.
+  let log: 'scheduler' | 'volume' = 'volume';
   if (attachChanged) {
     details.push(
       `The volume was ${snap.status === 'in-use' ? 'attached' : 'detached'} during the migration, which was not locked: servers with the migration improvement (such as volmig sandbox) abort an unlocked migration on attach or detach. Use --force to lock the volume (status maintenance) for the migration.`,
     );
   } else if (w.target.kind === 'retype' && !w.seenMigration) {
-    details.push('The scheduler found no backend for the new type under this migration policy (with --migration-policy never the volume cannot move); see the cinder-scheduler log.');
+    const policy = w.target.retype?.migrationPolicy;
+    if (policy === 'never') {
+      log = 'scheduler';
+      details.push('The scheduler found no backend for the new type where the volume is, and --migration-policy never forbids moving it.');
+    } else {
+      const snapshots = await client.listSnapshots({ volumeId: w.target.volumeId, allProjects: true }).then(
+        (list) => list.filter((x) => x.volume_id === w.target.volumeId),
+        () => null,
+      );
+      if (snapshots && snapshots.length > 0) {
+        details.push(
+          `The volume has ${snapshots.length === 1 ? `snapshot ${snapshots[0]!.name ? `${snapshots[0]!.name} (${snapshots[0]!.id})` : snapshots[0]!.id}` : `${snapshots.length} snapshots`}: the new type needs a migration, and the volume service refuses to migrate a volume with snapshots ("Volume must not have snapshots.").`,
+        );
+      } else {
+        log = 'scheduler';
+        details.push(`The retype ended before any copying was seen: usually the scheduler found no backend for the new type${policy ? '' : ' (or the migration policy forbade moving it)'}.`);
+      }
+    }
   } else if (!w.seenMigration && at - w.startedAt < SCHEDULER_WINDOW_MS) {
-    details.push('It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.');
+    log = 'scheduler';
+    details.push('It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full).');
   }
-  details.push(`Where to look: the cinder-volume service log on the source host ${serviceHost(source)} (the copy and the swap run there).`);
+  details.push(
+    log === 'scheduler'
+      ? 'Where to look: the cinder-scheduler log (the request was refused before any copy ran).'
+      : `Where to look: the cinder-volume service log on the source host ${serviceHost(source)} (the copy and the swap run there).`,
+  );
   r.details = details;
   return r;
 }
 
-/** Servers that say why (the sandbox keeps the reason for an abort); upstream Cinder does not expose one. */
-function failureReason(v: Volume): string | null {
-  for (const key of ['migration_error', 'migration_error_reason', 'os-vol-mig-status-attr:error', 'volmig:migration_error']) {
-    const value = v[key];
-    if (typeof value === 'string' && value.trim()) return value;
+/**
+ * The newest user message Cinder keeps about the volume since the request (GET /messages, 3.3+): the server's own
+ * words for an asynchronous failure, where it writes one. None is not an error: most failures write none.
+ */
+async function cinderMessage(client: BlockStorageClient, w: WatchedVolume): Promise<UserMessage | null> {
+  let messages: UserMessage[];
+  try {
+    messages = await client.listMessages({ resourceUuid: w.target.volumeId });
+  } catch {
+    return null;
   }
-  const meta = v.metadata ?? {};
-  for (const key of ['migration_error', 'migration_abort_reason']) {
-    if (typeof meta[key] === 'string' && meta[key]!.trim()) return meta[key]!;
-  }
-  return null;
+  // Server clocks are UTC and often zone-less; a minute of slack for clocks that disagree.
+  const since = w.startKnown ? w.startedAt - 60_000 : null;
+  const recent = messages.filter((m) => {
+    if (since === null) return true;
+    const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(m.created_at) ? m.created_at : `${m.created_at}Z`);
+    return !Number.isFinite(t) || t >= since;
+  });
+  return recent[0] ?? null;
 }
 
 export { SETTLED_STATUSES };

@@ -64,7 +64,7 @@ export async function watchVolumes(targets: WatchTarget[], opts: WatchOptions): 
       const snap = evaluate(w, v, at, readings.get(w.target.volumeId));
       announceSource(w, snap, opts.sink);
       opts.sink.update(snap);
-      if (snap.phase === 'success') await finish(w, successResult(w, snap, at));
+      if (snap.phase === 'success') await finish(w, await successResult(w, snap, at, client));
       else if (snap.phase === 'error') await finish(w, await errorResult(w, snap, at, client));
       else if (snap.phase === 'idle') await finish(w, idleResult(w, snap, at));
     }
@@ -174,7 +174,7 @@ export async function watchAllMigrations(opts: WatchAllOptions): Promise<WatchSu
       const snap = evaluate(w, v, at, readings.get(v.id));
       announceSource(w, snap, opts.sink);
       opts.sink.update(snap);
-      if (snap.phase === 'success') await finish(w, successResult(w, snap, at));
+      if (snap.phase === 'success') await finish(w, await successResult(w, snap, at, client));
       else if (snap.phase === 'error') await finish(w, await errorResult(w, snap, at, client, target?.id ?? null));
       else if (opts.stallTimeoutMs !== undefined && w.tracker.isStalled(at, opts.stallTimeoutMs) && !stalled.has(v.id)) {
         // With --all a stall is reported, not ended: the others go on being watched.

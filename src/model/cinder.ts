@@ -63,6 +63,20 @@ export interface Volume {
   [key: string]: unknown;
 }
 
+/** A user message (GET /v3/{project_id}/messages, 3.3+): what Cinder tells users about an asynchronous failure. */
+export interface UserMessage {
+  id: string;
+  event_id: string;
+  user_message: string;
+  message_level?: string;
+  created_at: string;
+  guaranteed_until?: string | null;
+  request_id?: string | null;
+  resource_type?: string;
+  resource_uuid?: string;
+  [key: string]: unknown;
+}
+
 export interface Snapshot {
   id: string;
   volume_id: string;

@@ -114,6 +114,25 @@ export class MigrationEngine {
       return;
     }
     const source = storage.locate(volume.host)!;
+    if (placement.host === volume.host && !rec.forceHostCopy) {
+      // Real Cinder (RBD, transcripts/poll-H9-nopool.log): the driver finds nothing to do and reports success.
+      store.update(() => {
+        rec.kind = 'driver-assisted';
+        rec.phase = 'migrating';
+        volume.migration_status = 'migrating';
+        volume.updated_at = apiTimestamp();
+      });
+      log.info(`Migration of volume ${volumeId} resolved to its own pool ${placement.host}: nothing to copy`);
+      await sleepUnlessAborted(this.o.phaseDelayMs, rt.abortController.signal);
+      if (rt.aborted) return;
+      store.update(() => {
+        rec.phase = 'swapped';
+        this.releaseHeldStatus(volume, rec);
+        if (rec.retypeToTypeId) volume.volume_type_id = rec.retypeToTypeId;
+      });
+      this.succeed(volumeId);
+      return;
+    }
     const kind = source.backend.name === placement.backend.name && !rec.forceHostCopy ? 'driver-assisted' : 'generic';
     const fileId = volume.name_id ?? volume.id;
     const sourceFile = storage.fileFor(volume.host!, fileId);

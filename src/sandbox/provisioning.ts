@@ -78,7 +78,9 @@ export class Provisioning {
       .map((p) => p.name)
       .filter((p) => requested.pool === undefined || p === requested.pool)
       .map((pool) => ({ pool, host: `${storage.layout.hostName}@${backend.name}#${pool}`, free: storage.freeGb(backend.name, pool, volumes) }))
-      .filter((c) => c.host !== v.host && c.free >= v.size)
+      // host@backend without a pool may resolve to the volume's own pool, as in Cinder's scheduler (the driver then
+      // reports a success without moving anything); a named pool equal to the current one never gets here (400).
+      .filter((c) => (c.host !== v.host || requested.pool === undefined) && (c.host === v.host || c.free >= v.size))
       .sort((a, b) => b.free - a.free);
     const chosen = candidates[0];
     if (!chosen) return noValidBackend;

@@ -11,7 +11,8 @@ export function printIntent(out: Output, plan: RecoveryPlan): void {
   out.info('');
   out.info('recover will:');
   for (const a of plan.actions) out.info(`  - ${a.why}`);
-  const leftover = plan.actions.some((a) => a.kind === 'delete-target') ? ' and the leftover destination volume is deleted' : '';
+  const deletes = plan.actions.some((a) => a.kind === 'delete-target');
+  const leftover = !deletes ? '' : plan.findings.targetKind === 'old-record' ? ' and the leftover old record is deleted with its copy of the data from before the migration' : ' and the leftover destination volume is deleted';
   out.info(`It rolls no data back: the volume's data stays where it is (on ${plan.findings.host ?? 'its host'}); only status fields are reset${leftover}.`);
 }
 

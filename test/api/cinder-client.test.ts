@@ -267,3 +267,36 @@ describe('resources and actions', () => {
     expect((await c.request<{ versions: unknown[] }>('GET', `${CINDER}/v3/`)).body.versions).toHaveLength(1);
   });
 });
+
+describe('listMessages', () => {
+  const message = (id: string, created: string, uuid = A) => ({
+    id,
+    event_id: 'VOLUME_VOLUME_900_003',
+    user_message: 'migrate volume:Could not find any available weighted backend.',
+    message_level: 'ERROR',
+    created_at: created,
+    guaranteed_until: '2026-12-27T09:12:48.000000',
+    request_id: `req-${id}`,
+    links: [],
+    resource_type: 'VOLUME',
+    resource_uuid: uuid,
+  });
+
+  it('from 3.5: filtered on the server by resource_uuid, pages followed, newest first', async () => {
+    const c = await client('3.70');
+    nock(CINDER)
+      .get(`${BASE}/messages`)
+      .query({ resource_uuid: A })
+      .reply(200, { messages: [message('m1', '2026-11-27T09:12:48.000000')], messages_links: [{ rel: 'next', href: `${CINDER}/v3/admin/messages?resource_uuid=${A}&marker=m1` }] });
+    nock(CINDER).get(`${BASE}/messages`).query({ resource_uuid: A, marker: 'm1' }).reply(200, { messages: [message('m2', '2026-11-27T10:00:00.000000')] });
+    expect((await c.listMessages({ resourceUuid: A })).map((m) => m.id)).toEqual(['m2', 'm1']);
+  });
+
+  it('3.3 and 3.4 have no filters: the list is filtered here; below 3.3 there are no messages and nothing is asked', async () => {
+    const c = await client('3.4');
+    nock(CINDER).get(`${BASE}/messages`).reply(200, { messages: [message('m1', '2026-11-27T09:12:48.000000'), message('m2', '2026-11-27T09:13:00.000000', B)] });
+    expect((await c.listMessages({ resourceUuid: A })).map((m) => m.id)).toEqual(['m1']);
+    const old = await client('3.2');
+    expect(await old.listMessages({ resourceUuid: A })).toEqual([]);
+  });
+});

@@ -51,7 +51,9 @@ describe('evacuate: failures, interruption and resume', () => {
     expect(run.stderr.text).toContain('Not starting new migrations after the failure of vol-1');
     expect(run.stderr.text).toMatch(/Evacuation finished with problems: 0 of 4 moved, 1 failed, 3 not started/);
     const rows = run.stdout.text.trim().split('\n');
-    expect(rows.find((l) => l.startsWith(big!.id))).toMatch(/failed\s+\d+:\d\d\s+migration ended in error on the server; the volume stayed on node@old#old \(status in-use\)$/);
+    expect(rows.find((l) => l.startsWith(big!.id))).toMatch(
+      /failed\s+\d+:\d\d\s+migration ended in error on the server \(the server's message: "migrate volume:The volume was attached while it was migrating without a lock; the migration was aborted\."\); the volume stayed on node@old#old \(status in-use\)$/,
+    );
     for (const v of rest) expect(rows.find((l) => l.startsWith(v.id))).toMatch(/not started\s+-\s+not started after an earlier failure$/);
     // The server saw exactly one migration, which ended in error; nothing else moved.
     const spans = migrationSpans(await cloud.notifications());

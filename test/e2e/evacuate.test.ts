@@ -112,4 +112,23 @@ describe('volmig evacuate against the sandbox', () => {
     }
     for (const v of [a, b]) expect(await cloud.volume(v.id)).toMatchObject({ status: 'available', 'os-vol-host-attr:host': 'sandbox@vendor#pool-b' });
   }, 60_000);
+
+  it('--from that matches no pool and no volume: exit 3, nothing planned; --to host@backend stands for its only pool, one with several pools is a usage error', async () => {
+    cloud = await startCloud({ layout: EVACUATION_LAYOUT, copyRateMiBps: 8, gibMiB: 4 });
+    const [v] = await seedSource(cloud, [1]);
+    const none = await runVolmig(['evacuate', '--from', 'node@olt', '--to', A, '--yes'], { env: cloud.env });
+    expect(none.code).toBe(3);
+    expect(none.stderr).toContain('Error: --from node@olt matches no pool the scheduler reports and no volume (closest: node@new#a, node@new#b, node@old#old); nothing was planned.\n');
+    expect(none.stdout).toBe('');
+
+    const several = await runVolmig(['evacuate', '--from', SRC, '--to', 'node@new', '--dry-run'], { env: cloud.env });
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain('Error: --to node@new has 2 pools (node@new#a, node@new#b): name one as host@backend#pool\n');
+
+    await cloud.api('POST', `/volumes/${v!.id}/action`, { 'os-migrate_volume': { host: A, force_host_copy: false, lock_volume: false } });
+    await cloud.waitFor(v!.id, (x) => x.migration_status === 'success' && host(x) === A);
+    const back = await runVolmig(['evacuate', '--from', A, '--to', 'node@old', '--interval', '0.5', '--yes'], { env: cloud.env });
+    expect(back.code).toBe(0);
+    expect(host(await cloud.volume(v!.id))).toBe('node@old#old');
+  }, 60_000);
 });

@@ -99,6 +99,27 @@ describe('migrate --wait against the sandbox: success', () => {
 });
 
 describe('migrate --wait against the sandbox: failure, timeout, stall, Ctrl-C', () => {
+  it("host@backend of the volume's own single-pool backend: refused (5); sent anyway, Cinder's no-op success is exit 1, no-op in the journal", async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'e2e-noop', volume_type: 'lvm-1' });
+    expect(host(v)).toBe('sandbox@lvm-1#lvm-1');
+    const pre = await volmigRun(sandbox, ['migrate', 'e2e-noop', 'sandbox@lvm-1']);
+    expect(pre.code).toBe(5);
+    expect(pre.stderr).toBe(
+      `${REFUSED}volume e2e-noop (${v.id}) is already on sandbox@lvm-1#lvm-1, the only pool of sandbox@lvm-1: Cinder would report the migration a success without moving it. ` +
+        'Choose another backend, or name another pool as host@backend#pool (see volmig pools).\n',
+    );
+    const state = (await import('node:fs')).mkdtempSync((await import('node:path')).join((await import('node:os')).tmpdir(), 'volmig-e2e-noop-'));
+    const r = await volmigRun(sandbox, ['migrate', 'e2e-noop', 'sandbox@lvm-1', '--skip-checks', '--wait', '--interval', '0.5'], { XDG_STATE_HOME: state });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('e2e-noop: Cinder reported the migration a success, but the volume did not move: it is still on sandbox@lvm-1#lvm-1.\n');
+    expect(r.stderr).toContain('  The destination sandbox@lvm-1 resolved to the pool the volume was already on, and the driver did nothing (a no-op).\n');
+    expect(r.stdout).toBe('');
+    const after = await getVolume(sandbox, v.id);
+    expect([host(after), migstat(after)]).toEqual(['sandbox@lvm-1#lvm-1', 'success']);
+    const history = await volmigRun(sandbox, ['history', '--json', '--volume', v.id], { XDG_STATE_HOME: state });
+    expect(JSON.parse(history.stdout).map((e: { outcome: string }) => e.outcome)).toEqual(['requested', 'no-op']);
+  });
+
   it('attaching the unlocked volume aborts the migration: exit 1 and the explanation', async () => {
     const v = await volumeByName(sandbox, 'demo-lvm-1-2g');
     const run = spawnVolmig(sandbox, ['migrate', 'demo-lvm-1-2g', 'sandbox@lvm-2#lvm-2', '--wait', '--interval', '0.5']);

@@ -41,14 +41,39 @@ describe('retype against the sandbox', () => {
     expect((await getVolume(sandbox, v.id)).volume_type).toBe('__DEFAULT__');
   });
 
-  it('policy never when the type needs another backend: the scheduler refuses, exit 1 with the explanation', async () => {
+  it('policy never when the type needs another backend: refused up front (5); with --skip-checks the scheduler refuses it (1)', async () => {
     const v = await createVolume(sandbox, { size: 1, name: 'rt-never', volume_type: 'lvm-1' });
-    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--wait', '--interval', '0.5', '--timeout', '20s']);
+    const pre = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--dry-run']);
+    expect(pre.code).toBe(5);
+    expect(pre.stderr).toContain(`${REFUSED}volume type lvm-2 pins volume_backend_name=lvm-2, but volume rt-never (${v.id}) is on sandbox@lvm-1#lvm-1 (backend lvm-1): the retype needs a migration, and --migration-policy never forbids it`);
+    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--skip-checks', '--wait', '--interval', '0.5', '--timeout', '20s']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('rt-never: retype to type lvm-2 failed.\n');
     expect(r.stderr).toContain('  Its type is still lvm-1.\n');
-    expect(r.stderr).toContain('with --migration-policy never the volume cannot move');
+    expect(r.stderr).toContain('  The scheduler found no backend for the new type where the volume is, and --migration-policy never forbids moving it.\n');
+    expect(r.stderr).toContain('  Where to look: the cinder-scheduler log (the request was refused before any copy ran).\n');
     expect((await getVolume(sandbox, v.id)).volume_type).toBe('lvm-1');
+  });
+
+  it('on-demand with a snapshot: refused up front (5); with --skip-checks the explanation names the snapshot, not policy never (1)', async () => {
+    const v = await createVolume(sandbox, { size: 1, name: 'rt-snap', volume_type: 'lvm-1' });
+    const snap = await api<{ snapshot: { id: string } }>(sandbox, 'POST', '/snapshots', { snapshot: { volume_id: v.id, name: 'rt-snap-s1' } });
+    expect(snap.status).toBe(202);
+    const pre = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--migration-policy', 'on-demand']);
+    expect(pre.code).toBe(5);
+    expect(pre.stderr).toBe(
+      `${REFUSED}volume rt-snap (${v.id}) has snapshot rt-snap-s1 (${snap.body.snapshot.id}); the retype needs a migration, and a volume with snapshots cannot migrate ("Volume must not have snapshots."). Delete it first.\n`,
+    );
+    const r = await volmigRun(sandbox, ['retype', v.id, 'lvm-2', '--migration-policy', 'on-demand', '--skip-checks', '--wait', '--interval', '0.5', '--timeout', '20s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('rt-snap: retype to type lvm-2 failed.\n');
+    expect(r.stderr).toContain(
+      `  The volume has snapshot rt-snap-s1 (${snap.body.snapshot.id}): the new type needs a migration, and the volume service refuses to migrate a volume with snapshots ("Volume must not have snapshots.").\n`,
+    );
+    expect(r.stderr).toContain('  Where to look: the cinder-volume service log on the source host sandbox@lvm-1 (the copy and the swap run there).\n');
+    expect(r.stderr).not.toContain('never');
+    const after = await getVolume(sandbox, v.id);
+    expect([after.volume_type, after.status]).toEqual(['lvm-1', 'available']);
   });
 
   it('--json: accepted, progress and a result line, all parse', async () => {

@@ -256,6 +256,31 @@ describe('planEvacuation', () => {
   });
 });
 
+describe('planEvacuation closes what an earlier run left open', () => {
+  it('an interrupted entry whose volume reached the destination is closed as success (and counted moved); one still on the source and idle stays open', async () => {
+    const journal = new Journal(io);
+    const tag = { evacuation: { from: 'node@lvm1', to: ['node@vendor#pool-a'] } };
+    const base = { cloud: 'c', action: 'migrate' as const, source_host: 'node@lvm1#lvm1', destination: 'node@vendor#pool-a', options: tag };
+    await journal.append({ ...base, volume_id: 'gone-away', volume_name: 'g', outcome: 'requested', request_id: 'req-1' });
+    await journal.append({ ...base, volume_id: 'gone-away', volume_name: 'g', outcome: 'interrupted', reason: 'still migrating on the server' });
+    await journal.append({ ...base, volume_id: 'failed-here', volume_name: 'f', outcome: 'requested' });
+    await journal.append({ ...base, volume_id: 'moving', volume_name: 'm', outcome: 'timeout' });
+    const volumes = [vol('failed-here', { 'os-vol-mig-status-attr:migstat': 'error' }), vol('moving', { 'os-vol-mig-status-attr:migstat': 'migrating' })];
+    const moved = vol('gone-away', { 'os-vol-host-attr:host': 'node@vendor#pool-a', 'os-vol-mig-status-attr:migstat': 'success' });
+    const client = { ...fakeClient(volumes), getVolume: async (id: string) => (id === 'gone-away' ? moved : Promise.reject(new Error(`unexpected GET ${id}`))) } as unknown as BlockStorageClient;
+    const plan = await planEvacuation({ client, journal, cloud: 'c', preflight: async () => null }, request);
+    expect(plan.alreadyMoved.map((a) => a.volume_id)).toEqual(['gone-away']);
+    const written = (await journal.read()).slice(4);
+    expect(written.map((e) => [e.volume_id, e.outcome, e.destination, e.options.observed_by, e.request_id])).toEqual([
+      ['gone-away', 'success', 'node@vendor#pool-a', 'evacuate', undefined],
+      ['failed-here', 'error', 'node@vendor#pool-a', 'evacuate', undefined],
+    ]);
+    expect(written[1]!.reason).toBe('migration_status error; the volume is on node@lvm1#lvm1 (status available)');
+    // the evacuation tag is kept, so a later run still recognises its own work
+    expect(written[0]!.options.evacuation).toEqual(tag.evacuation);
+  });
+});
+
 describe('computeAggregate', () => {
   it('counts done, failed, running and bytes (running volumes by their copied bytes)', () => {
     const mk = (size: number, result: MoveState['result'], copied: number | null = null): MoveState => ({

@@ -192,6 +192,39 @@ describe('runEvacuation with a scripted server', () => {
     expect(out.aggregate.elapsedMs).toBeLessThan(60_000);
   });
 
+  it("moved but attached meanwhile (real Cinder: available with an attachment record): failed, journaled unclean, recover named", async () => {
+    const attachment = { attachment_id: 'att-1', volume_id: 'y', server_id: 's1' };
+    const client = scripted(
+      {
+        y: [
+          vol('y'),
+          vol('y', { 'os-vol-mig-status-attr:migstat': 'migrating' }),
+          vol('y', { 'os-vol-mig-status-attr:migstat': 'success', 'os-vol-host-attr:host': DST, attachments: [attachment] }),
+        ],
+      },
+      () => {},
+    );
+    const journal = new Journal(io);
+    const out = await runEvacuation(plan([{ volume: vol('y'), destination: DST, action: 'migrate' }]), limits, { io, client, journal, cloud: 'c', renderer, signal: NEVER });
+    expect(out.exitCode).toBe(1);
+    expect(out.states[0]!.result).toBe('failed');
+    expect(out.states[0]!.reason).toBe(
+      'moved, but it was attached during the migration, which was not locked: it reads available with attachment att-1, and Cinder may have left its old record in deleting; clean up with: volmig recover y',
+    );
+    expect((await journal.read()).map((e) => e.outcome)).toEqual(['requested', 'unclean']);
+  });
+
+  it('a migration that ends in error quotes the server\'s user message about the volume', async () => {
+    const client = scripted({ z: [vol('z'), vol('z', { 'os-vol-mig-status-attr:migstat': 'migrating' }), vol('z', { 'os-vol-mig-status-attr:migstat': 'error' })] }, () => {});
+    (client as unknown as { listMessages: unknown }).listMessages = async () => [
+      { id: 'm', event_id: 'VOLUME_VOLUME_900_003', user_message: 'migrate volume:Could not find any available weighted backend.', created_at: new Date(clock).toISOString() },
+    ];
+    const out = await runEvacuation(plan([{ volume: vol('z'), destination: DST, action: 'migrate' }]), limits, { io, client, journal: new Journal(io), cloud: 'c', renderer, signal: NEVER });
+    expect(out.states[0]!.reason).toBe(
+      `migration ended in error on the server (the server's message: "migrate volume:Could not find any available weighted backend."); the volume stayed on ${SRC} (status available)`,
+    );
+  });
+
   it('a failing poll is said once and retried; a volume deleted meanwhile (404) ends its move as failed', async () => {
     let reads = 0;
     const client = scripted({ a: [vol('a')], gone: [vol('gone')] }, () => {});

@@ -43,6 +43,32 @@ describe('planRecovery', () => {
     expect(p.explanation).toContain('  leftover destination volume t1 (migration status target:v1, status available, host n@b#b)');
   });
 
+  it("the old record left in deleting after an attach mid-migration (real Cinder): detach-reset it, delete it; the source's attachment is only named", () => {
+    const old = vol({ id: 'o1', status: 'deleting', 'os-vol-mig-status-attr:migstat': 'deleting', 'os-vol-host-attr:host': 'n@a#a', updated_at: '2026-11-01T00:00:00' });
+    const attachments = [{ attachment_id: 'att-1', volume_id: 'v1', server_id: 's1' }];
+    const f = findings({ volume: vol({ attachments }), migrationStatus: 'success', host: 'n@b#b', attached: true, target: old, targetKind: 'old-record', targetQuietMs: 5_000 });
+    const p = planRecovery(f);
+    expect(p.refusal).toBeNull();
+    expect(p.actions.map((a) => [a.kind, a.volumeId])).toEqual([
+      ['reset-target', 'o1'],
+      ['delete-target', 'o1'],
+    ]);
+    expect(p.actions[0]).toMatchObject({ detach: true });
+    expect(p.explanation).toContain(
+      "  leftover old record o1 of the migration (migration status deleting, status deleting, host n@a#a): it holds the data from before the migration, and Cinder's delete of it did not finish",
+    );
+    expect(p.explanation).toContain('  it reads available but has attachment att-1: detach it and attach it again through the compute service (recover does not touch attachments)');
+  });
+
+  it('an old record Cinder is still deleting (recently changed, nothing attached) is left alone', () => {
+    const old = vol({ id: 'o1', status: 'deleting', 'os-vol-mig-status-attr:migstat': 'deleting' });
+    const p = planRecovery(findings({ migrationStatus: 'success', target: old, targetKind: 'old-record', targetQuietMs: 10_000 }));
+    expect(p.actions).toEqual([]);
+    expect(p.explanation).toContain('  Cinder is still deleting o1 (it changed 10s ago); look again in a few minutes');
+    const stuck = planRecovery(findings({ migrationStatus: 'success', target: old, targetKind: 'old-record', targetQuietMs: 180_000 }));
+    expect(stuck.actions.map((a) => a.kind)).toEqual(['reset-target', 'delete-target']);
+  });
+
   it('a held status is restored to in-use when attached, available otherwise', () => {
     expect(planRecovery(findings({ status: 'maintenance', migrationStatus: 'migrating', motion: { sampleMs: 1000, progressing: false, evidence: '', observedBy: null, quietForMs: 3_600_000 } }), { assumeStuck: true, minAgeMs: 1_800_000 }).actions[0]).toMatchObject({ status: 'available' });
     expect(planRecovery(findings({ status: 'retyping', attached: true })).actions[0]).toMatchObject({ status: 'in-use', migrationStatus: 'none' });

@@ -213,6 +213,42 @@ describe('migrate: pre-flight refusals (exit 5, nothing posted)', () => {
     expect(r.code).toBe(0);
   });
 
+  it("host@backend of the volume's own single-pool backend: refused, Cinder would call the no-op a success", async () => {
+    preflight(cinderApi());
+    const r = await volmig(['migrate', ID, 'realcinder@ceph-a']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      `${REFUSED}volume mig-vol (${ID}) is already on ${SRC}, the only pool of realcinder@ceph-a: Cinder would report the migration a success without moving it. ` +
+        'Choose another backend, or name another pool as host@backend#pool (see volmig pools).\n',
+    );
+  });
+
+  it('host@backend of a multi-pool backend: refused when the scheduler would pick the own pool, allowed when it picks another', async () => {
+    const pool = (p: string, free: number): Pool => ({ name: `realcinder@multi#${p}`, capabilities: { volume_backend_name: 'multi', total_capacity_gb: 100, free_capacity_gb: free, reserved_percentage: 0 } });
+    const services = [...SERVICES, { ...SERVICES[0]!, host: 'realcinder@multi' }];
+    const onP1 = vol({ 'os-vol-host-attr:host': 'realcinder@multi#p1' });
+    preflight(cinderApi(), { vol: onP1, pools: [pool('p1', 80), pool('p2', 50)], services });
+    const home = await volmig(['migrate', ID, 'realcinder@multi']);
+    expect(home.code).toBe(5);
+    expect(home.stderr).toContain('is already on realcinder@multi#p1, the pool of realcinder@multi the scheduler would choose (the most free capacity)');
+
+    preflight(cinderApi(), { vol: onP1, pools: [pool('p1', 20), pool('p2', 50)], services }).post(`/volumes/${ID}/action`).reply(202, '');
+    expect((await volmig(['migrate', ID, 'realcinder@multi'])).code).toBe(0);
+    // between two pools of one backend, named: allowed
+    preflight(cinderApi(), { vol: onP1, pools: [pool('p1', 80), pool('p2', 50)], services }).post(`/volumes/${ID}/action`).reply(202, '');
+    expect((await volmig(['migrate', ID, 'realcinder@multi#p2'])).code).toBe(0);
+  });
+
+  it('capacity of a thin pool: the over-subscribed virtual number is named as such, with the real free space', async () => {
+    const thin = POOLS.map((p) => ({ ...p, capabilities: { ...p.capabilities, thin_provisioning_support: true, max_over_subscription_ratio: '20.0', allocated_capacity_gb: 2 } }));
+    preflight(cinderApi(), { vol: vol({ size: 400 }), pools: thin });
+    const r = await volmig(['migrate', ID, DST]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      `${REFUSED}${DST} has 372.0 GiB of over-subscribed virtual capacity left (thin provisioning: 18.7 GiB × max_over_subscription_ratio 20 − 2 GiB provisioned), 18.7 GiB really free; volume mig-vol (${ID}) needs 400 GiB.\n`,
+    );
+  });
+
   it('a volume that does not exist: exit 3', async () => {
     const missing = '00000000-0000-0000-0000-000000000000';
     const api = cinderApi();
@@ -359,6 +395,31 @@ describe('migrate --wait', () => {
     };
   }
 
+  it("attached during an unlocked generic migration (real Cinder): moved, but exit 1 naming the attachment and the leftover old record", async () => {
+    const LEFT = 'b9be2092-8b55-4e54-8e59-39c2016130dc';
+    const attachment = { id: 'att-1', attachment_id: 'att-1', volume_id: ID, server_id: 'srv-9', host_name: null, device: '/dev/vdb', attached_at: 'T' };
+    const { api, run } = waitRun([
+      vol({ migration_status: 'migrating', updated_at: 'T1' }),
+      vol({ migration_status: 'success', 'os-vol-host-attr:host': DST, attachments: [attachment], updated_at: 'T2' }),
+    ]);
+    // the old record after the swap: its delete failed (VolumeAttached), it stays in deleting
+    const leftover = vol({ id: LEFT, status: 'deleting', migration_status: 'deleting', description: `migration src for ${ID}`, 'os-vol-mig-status-attr:name_id': ID });
+    api.get('/volumes/detail').query({ status: 'deleting', all_tenants: '1' }).reply(200, { volumes: [leftover] });
+    const r = await run();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`mig-vol: migrated ${SRC} → ${DST}, but not cleanly: the volume was attached during the migration, which was not locked.\n`);
+    expect(r.stderr).toContain(`  Cinder left it available with attachment att-1 (server srv-9): that attachment was made to the copy on ${SRC} while the data was being copied; what was written through it may not be on ${DST}.\n`);
+    expect(r.stderr).toContain(
+      `  The old record was left behind: volume ${LEFT} (status deleting, migration_status deleting, on ${SRC}); Cinder could not delete it because it is marked attached (VolumeAttached in the cinder-volume log on realcinder@ceph-a).\n`,
+    );
+    expect(r.stderr).toContain(`  Clean up with: volmig recover ${ID} (deletes the leftover ${LEFT}); then detach the volume and attach it again through the compute service, so that the instance uses the migrated copy.\n`);
+    expect(journalLines().slice(-2).map((e) => [e.volume_id, e.outcome, e.destination])).toEqual([
+      [ID, 'requested', DST],
+      [ID, 'unclean', DST],
+    ]);
+  });
+
   it('success with numeric progress: exit 0, plain lines without escape codes, summary on stdout', async () => {
     const { run } = waitRun([
       vol({ migration_status: 'migrating', migration_progress: '20', updated_at: 'T1' }),
@@ -422,8 +483,10 @@ describe('migrate --wait', () => {
     expect(r.stderr).toContain(`  The volume is still on ${SRC} (host unchanged).\n`);
     expect(r.stderr).toContain('  No temporary destination volume was left behind.\n');
     expect(r.stderr).toContain('  Its status went back to available.\n');
-    expect(r.stderr).toContain('  It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full); see the cinder-scheduler log.\n');
-    expect(r.stderr).toContain('  Where to look: the cinder-volume service log on the source host realcinder@ceph-a (the copy and the swap run there).\n');
+    expect(r.stderr).toContain('  It ended before any copying was seen: usually the scheduler refused the destination (for example the volume type pins another backend, or the pool is full).\n');
+    // no copy ran: the scheduler's log is the one that matters, not the volume service's
+    expect(r.stderr).toContain('  Where to look: the cinder-scheduler log (the request was refused before any copy ran).\n');
+    expect(r.stderr).not.toContain('cinder-volume service log');
     expect(journalLines().slice(-2).map((e) => [e.volume_id, e.outcome])).toEqual([
       [ID, 'requested'],
       [ID, 'error'],

@@ -1,5 +1,5 @@
 import { ExitCode } from '../../errors.js';
-import { volumeHost, type Volume } from '../../model/cinder.js';
+import { volumeHost, type UserMessage, type Volume } from '../../model/cinder.js';
 import type { ProgressSnapshot } from '../tracker.js';
 import type { EvacuationEnd, MoveState } from './types.js';
 
@@ -35,8 +35,19 @@ export function notStartedReason(end: EvacuationEnd): string {
   }
 }
 
-export function failureReason(v: Volume, snap: ProgressSnapshot): string {
-  const own = typeof v.migration_error === 'string' && v.migration_error ? `: ${v.migration_error}` : '';
+/** Why a migration ended in error, with Cinder's user message about the volume where it wrote one (3.3+). */
+export async function failureReason(v: Volume, snap: ProgressSnapshot, messagesAbout: (volumeId: string) => Promise<UserMessage[]>, startedAt: number): Promise<string> {
   if (snap.resetObserved) return 'the migration status was reset while the migration ran';
-  return `migration ended in error on the server${own}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
+  let messages: UserMessage[] = [];
+  try {
+    messages = await messagesAbout(v.id);
+  } catch {
+    // Most servers write no message; one that cannot be read changes nothing.
+  }
+  const since = startedAt - 60_000;
+  const own = messages.find((m) => {
+    const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(m.created_at) ? m.created_at : `${m.created_at}Z`);
+    return !Number.isFinite(t) || t >= since;
+  });
+  return `migration ended in error on the server${own ? ` (the server's message: "${own.user_message}")` : ''}; the volume stayed on ${volumeHost(v) ?? 'its host'} (status ${v.status})`;
 }

@@ -1,9 +1,11 @@
 import type { BlockStorageClient } from '../../api/block-storage.js';
 import { isInFlight, normalizedMigrationStatus, volumeHost, type Pool, type Service, type Snapshot, type Volume, type VolumeType } from '../../model/cinder.js';
 import { GIB } from '../../model/duration.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import type { Journal, JournalEntry } from '../journal.js';
+import { closingEntry, endShown, openEntries } from '../journal-close.js';
 import { hostMatches, MigrationTargetResolver } from '../list.js';
-import { closestNames, effectiveFree, preflightMigration, type PreflightReads } from '../preflight.js';
+import { capacityOf, closestNames, effectiveFree, preflightMigration, type PreflightReads } from '../preflight.js';
 import type { AlreadyMoved, EvacuationPlan, EvacuationRequest, MovePreflight, PlannedMove, PlanRefusal } from './types.js';
 
 export interface PlanDeps {
@@ -101,11 +103,56 @@ export function preflightFor(client: BlockStorageClient): MovePreflight {
 }
 
 /**
+ * The journal's open entries whose end this run can see, closed (appended; returned for the rest of the plan): the
+ * volumes on the source from the listing, and those an earlier run of this evacuation sent away (interrupted, timed
+ * out, or never watched to the end) from one GET each. A volume still migrating stays open.
+ */
+async function closeSeenEntries(deps: PlanDeps, request: EvacuationRequest, journal: JournalEntry[], onSource: Volume[]): Promise<JournalEntry[]> {
+  const open = openEntries(journal, deps.cloud);
+  if (open.size === 0) return [];
+  const listed = new Map(onSource.map((v) => [v.id, v]));
+  const closed: JournalEntry[] = [];
+  for (const [id, entry] of open) {
+    let volume = listed.get(id);
+    if (!volume && sameEvacuation(entry, request, deps.cloud)) volume = await deps.client.getVolume(id).catch(() => undefined);
+    const end = volume ? endShown(entry, volume) : null;
+    if (!end) continue;
+    const closing = closingEntry(entry, end, 'evacuate');
+    await deps.journal.append(closing);
+    closed.push({ ...closing, time: new Date().toISOString() });
+  }
+  return closed;
+}
+
+/**
+ * `--to host@backend` stands for its pool when the backend has exactly one, as `migrate` accepts it; a backend with
+ * several must be given one (the plan counts capacity per pool). A name that matches no pool is kept: each move's
+ * pre-flight then refuses it with the closest names.
+ */
+function resolveDestinations(to: string[], from: string, pools: Pool[]): string[] {
+  const resolved = to.map((t) => {
+    if (t.includes('#')) return t;
+    const own = pools.filter((p) => p.name.startsWith(`${t}#`)).map((p) => p.name);
+    if (own.length === 1) {
+      if (hostMatches({ 'os-vol-host-attr:host': own[0] } as unknown as Volume, from)) {
+        throw new UsageError(`--to ${t} is ${own[0]}, part of --from ${from}: a volume cannot be evacuated onto its own backend`);
+      }
+      return own[0]!;
+    }
+    if (own.length > 1) throw new UsageError(`--to ${t} has ${own.length} pools (${own.join(', ')}): name one as host@backend#pool`);
+    return t;
+  });
+  return [...new Set(resolved)];
+}
+
+/**
  * Reads the source (every project), the pools and the journal, and decides for each volume: follow a migration
  * already in flight, migrate it (to which pool), or refuse with the pre-flight's reason. Sends nothing.
  */
-export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest): Promise<EvacuationPlan> {
+export async function planEvacuation(deps: PlanDeps, asked: EvacuationRequest): Promise<EvacuationPlan> {
   const { client } = deps;
+  const pools = await client.getPools().catch(() => [] as Pool[]);
+  const request: EvacuationRequest = { ...asked, to: resolveDestinations(asked.to, asked.from, pools) };
   const onSource: Volume[] = [];
   // Only the source's pages (Cinder matches host@backend against its pools); destinations of migrations already
   // in flight come from one destination listing, asked for only when the source has such a migration.
@@ -127,13 +174,15 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
   }
 
   const journal = await deps.journal.read();
+  journal.push(...(await closeSeenEntries(deps, request, journal, onSource)));
   const ours = journal.filter((e) => sameEvacuation(e, request, deps.cloud));
   const lastByVolume = new Map<string, JournalEntry>();
   for (const e of journal) if (e.action === 'migrate') lastByVolume.set(e.volume_id, e);
 
-  const pools = await client.getPools().catch(() => [] as Pool[]);
   const remaining = new Map<string, number | null>();
   for (const dest of request.to) remaining.set(dest, freeBytes(pools.find((p) => p.name === dest)));
+  // Thin pools count over-subscribed virtual capacity (as Cinder's capacity filter does): a refusal says so.
+  const virtualRoom = new Set(request.to.filter((dest) => capacityOf(pools.find((p) => p.name === dest)?.capabilities ?? {}).kind === 'virtual'));
 
   const follows: PlannedMove[] = [];
   const candidates: { volume: Volume }[] = [];
@@ -189,7 +238,8 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
       const left = remaining.get(dest) ?? null;
       const reason = verdicts.get(`${volume.id}\n${dest}`) ?? null;
       if (reason === null && left !== null && size > left) {
-        firstReason ??= `${dest} would be full: ${(left / GIB).toFixed(1)} GiB left after the volumes planned before this one, ${volume.size} GiB needed`;
+        const what = virtualRoom.has(dest) ? 'GiB of over-subscribed virtual capacity' : 'GiB';
+        firstReason ??= `${dest} would be full: ${(left / GIB).toFixed(1)} ${what} left after the volumes planned before this one, ${volume.size} GiB needed`;
         continue;
       }
       if (reason !== null) {
@@ -220,7 +270,13 @@ export async function planEvacuation(deps: PlanDeps, request: EvacuationRequest)
   const sourcePools = pools.filter((p) => hostMatches({ 'os-vol-host-attr:host': p.name } as unknown as Volume, request.from));
   if (pools.length > 0 && sourcePools.length === 0) {
     const near = closestNames(request.from, pools.map((p) => p.name));
-    warnings.push(`no pool the scheduler reports matches --from ${request.from}${near.length ? ` (closest: ${near.join(', ')})` : ''}`);
+    const closest = near.length ? ` (closest: ${near.join(', ')})` : '';
+    // A --from that names nothing is a mistake, not an empty backend: a maintenance script must not go on to take
+    // "it" down. Volumes on a backend that reports no pool (its service is down) are still evacuated, with a warning.
+    if (onSource.length === 0) {
+      throw new NotFoundError(`--from ${request.from} matches no pool the scheduler reports and no volume${closest}; nothing was planned.`, { hint: 'See the pools with: volmig pools' });
+    }
+    warnings.push(`no pool the scheduler reports matches --from ${request.from}${closest}`);
   }
 
   const all = [...follows, ...moves];

@@ -8,7 +8,7 @@ import { isTerminal } from '../phases.js';
 import { classifyPollError, PollEngine, type PollEnd } from '../poll.js';
 import { reconcileLostRequest } from '../reconcile.js';
 import { apiReason } from '../report.js';
-import { MigrationTracker } from '../tracker.js';
+import { MigrationTracker, type ProgressSnapshot } from '../tracker.js';
 import { computeAggregate } from './aggregate.js';
 import { evacuationExitCode, failureReason, notStartedReason } from './ends.js';
 import { evacuationTag } from './plan.js';
@@ -339,8 +339,18 @@ class EvacuationRun {
     this.deps.renderer.observed?.(state);
     if (state.destination === null && snap.destination) state.destination = snap.destination;
     if (isTerminal(snap.phase)) {
+      const attachments = Array.isArray(v.attachments) ? v.attachments : [];
+      if (snap.phase === 'success' && v.status === 'available' && attachments.length > 0) {
+        // Real Cinder's end of an attach during an unlocked generic copy: moved, but not cleanly (see successResult).
+        const reason =
+          `moved, but it was attached during the migration, which was not locked: it reads available with attachment ${attachments.map((a) => a.attachment_id ?? a.id).join(', ')}, ` +
+          `and Cinder may have left its old record in deleting; clean up with: volmig recover ${v.id}`;
+        await this.record(state, 'unclean', { reason });
+        this.finish(state, 'failed', reason);
+        return;
+      }
       const ok = snap.phase === 'success';
-      const reason = ok ? undefined : failureReason(v, snap);
+      const reason = ok ? undefined : await this.failureReason(v, snap);
       await this.record(state, ok ? 'success' : 'error', reason ? { reason } : {});
       this.finish(state, ok ? 'moved' : 'failed', reason);
     } else if ((snap.phase === 'pending' || snap.phase === 'idle') && !isInFlight(v)) {
@@ -356,7 +366,7 @@ class EvacuationRun {
         } else {
           const reason =
             ms === 'error'
-              ? failureReason(v, snap)
+              ? await this.failureReason(v, snap)
               : `the volume shows no migration any more (migration status ${ms ?? 'none'}, host ${volumeHost(v) ?? 'none'}); it may have been reset`;
           await this.record(state, ms === 'error' ? 'error' : 'unknown', { reason });
           this.finish(state, 'failed', reason);
@@ -366,6 +376,10 @@ class EvacuationRun {
       state.quietPolls = 0;
       if (snap.changed) this.deps.renderer.progress(state, this.aggregate());
     }
+  }
+
+  private failureReason(v: Volume, snap: ProgressSnapshot): Promise<string> {
+    return failureReason(v, snap, (id) => this.deps.client.listMessages({ resourceUuid: id }), this.startedAt);
   }
 
   /** At the end of the run: what is still migrating on the server, and what was never started. */

@@ -44,7 +44,7 @@ export async function applyRecovery(client: BlockStorageClient, plan: RecoveryPl
       if (action.kind === 'reset-volume') {
         await client.resetStatus(action.volumeId, { migration_status: 'none', ...(action.status ? { status: action.status } : {}) });
       } else if (action.kind === 'reset-target') {
-        await client.resetStatus(action.volumeId, { migration_status: 'none', status: 'error' });
+        await client.resetStatus(action.volumeId, { migration_status: 'none', status: 'error', ...(action.detach ? { attach_status: 'detached' } : {}) });
       } else {
         await client.deleteVolume(action.volumeId);
       }

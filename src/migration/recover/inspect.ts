@@ -1,7 +1,7 @@
 import type { BlockStorageClient } from '../../api/block-storage.js';
 import { isInFlight, normalizedMigrationStatus, numericProgress, type Volume, volumeHost } from '../../model/cinder.js';
 import { nowFor, type Io } from '../../io.js';
-import { findMigrationTarget } from '../list.js';
+import { findMigrationLeftover, findMigrationTarget } from '../list.js';
 import { classifyPollError, PollEngine } from '../poll.js';
 import type { ProgressSources } from '../sources/sources.js';
 import type { ExternalReading } from '../tracker.js';
@@ -31,7 +31,9 @@ interface Reading {
 export async function inspectForRecovery(client: BlockStorageClient, io: Io, volumeRef: string, options: InspectOptions): Promise<RecoveryFindings> {
   const now = nowFor(io);
   const volume = await client.findVolume(volumeRef, { allProjects: true });
-  const target = (await findMigrationTarget(client, volume.id)) ?? null;
+  // A migration that has ended may have left its old record behind instead (Cinder's delete of it failed): that is
+  // found only when no temporary destination is.
+  const target = (await findMigrationTarget(client, volume.id)) ?? (isInFlight(volume) ? null : await findMigrationLeftover(client, volume.id, null)) ?? null;
   const first: Reading = { at: now(), volume, target, probe: await probeOnce(options.sources, volume, target, options.signal) };
   let last = first;
   if (isInFlight(volume)) last = await sample(client, io, first, options);
@@ -126,8 +128,12 @@ function findingsOf(first: Reading, last: Reading, at: number): RecoveryFindings
       quietForMs: lastChange === null ? null : Math.max(0, at - lastChange),
     };
   }
+  const oldRecord = last.target !== null && normalizedMigrationStatus(last.target) !== `target:${v.id}`;
+  const targetChanged = serverTime(last.target?.updated_at);
   return {
     volume: v,
+    targetKind: last.target === null ? null : oldRecord ? 'old-record' : 'target',
+    targetQuietMs: targetChanged === null ? null : Math.max(0, at - targetChanged),
     status: v.status,
     migrationStatus: normalizedMigrationStatus(v),
     host: volumeHost(v),

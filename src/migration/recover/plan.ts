@@ -23,8 +23,15 @@ export interface RecoveryFindings {
   migrationStatus: string | null;
   host: string | null;
   attached: boolean;
-  /** The temporary destination volume (`target:<id>`) left by a generic migration, if any. */
+  /**
+   * The temporary destination volume (`target:<id>`) left by a generic migration, or (targetKind old-record) the old
+   * record of a migration that swapped, whose delete Cinder could not finish (status deleting; VolumeAttached when
+   * the volume was attached during an unlocked migration).
+   */
   target: Volume | null;
+  targetKind?: 'target' | 'old-record' | null;
+  /** How long the leftover has not changed (its updated_at); null: unknown. */
+  targetQuietMs?: number | null;
   /** For an in-flight status: what watching it showed. */
   motion: Motion | null;
 }
@@ -38,10 +45,12 @@ export interface RecoveryPolicy {
 }
 
 export const DEFAULT_MIN_AGE_MS = 30 * 60_000;
+/** An old record in `deleting` this long unchanged is taken as a delete that failed. */
+const OLD_RECORD_QUIET_MS = 2 * 60_000;
 
 export type RecoveryAction =
   | { kind: 'reset-volume'; volumeId: string; migrationStatus: 'none'; status?: string; why: string }
-  | { kind: 'reset-target'; volumeId: string; why: string }
+  | { kind: 'reset-target'; volumeId: string; why: string; detach?: boolean }
   | { kind: 'delete-target'; volumeId: string; why: string };
 
 export interface RecoveryPlan {
@@ -65,7 +74,12 @@ export function planRecovery(f: RecoveryFindings, policy: RecoveryPolicy = { ass
   const actions: RecoveryAction[] = [];
   explanation.push(`Volume ${volumeLabel(f.volume)}:`);
   explanation.push(`  status ${f.status}, migration status ${f.migrationStatus ?? 'none'}, host ${f.host ?? 'none'}${f.attached ? ', attached' : ''}`);
-  if (f.target) {
+  const attachedButAvailable = f.status === 'available' && f.attached;
+  if (f.target && f.targetKind === 'old-record') {
+    explanation.push(
+      `  leftover old record ${f.target.id} of the migration (migration status ${normalizedMigrationStatus(f.target) ?? 'none'}, status ${f.target.status}, host ${volumeHost(f.target) ?? 'none'}): it holds the data from before the migration, and Cinder's delete of it did not finish`,
+    );
+  } else if (f.target) {
     explanation.push(
       `  leftover destination volume ${f.target.id} (migration status ${normalizedMigrationStatus(f.target)}, status ${f.target.status}, host ${volumeHost(f.target) ?? 'none'})`,
     );
@@ -119,12 +133,26 @@ export function planRecovery(f: RecoveryFindings, policy: RecoveryPolicy = { ass
     actions.push(action);
     if (held) explanation.push(`  status ${f.status} was left by the ${f.status === 'retyping' ? 'retype' : 'locked migration'} and is not restored by Cinder`);
   }
-  if (f.target) {
+  if (attachedButAvailable) {
+    const ids = (f.volume.attachments ?? []).map((a) => a.attachment_id ?? a.id).join(', ');
+    explanation.push(`  it reads available but has attachment ${ids}: detach it and attach it again through the compute service (recover does not touch attachments)`);
+  }
+  // An old record still being deleted is Cinder's business, unless its delete has visibly failed: the volume was
+  // attached meanwhile (VolumeAttached), the delete ended in error_deleting, or nothing has changed for two minutes.
+  const oldRecordStuck =
+    f.targetKind === 'old-record' && f.target !== null && (attachedButAvailable || f.target.status === 'error_deleting' || (f.targetQuietMs ?? 0) >= OLD_RECORD_QUIET_MS);
+  if (f.target && f.targetKind === 'old-record' && !oldRecordStuck) {
+    explanation.push(`  Cinder is still deleting ${f.target.id} (it changed ${formatDuration(f.targetQuietMs ?? 0)} ago); look again in a few minutes`);
+  } else if (f.target && f.targetKind === 'old-record') {
+    // Cinder deletes only a volume that is not marked attached and whose status allows it.
+    actions.push({ kind: 'reset-target', volumeId: f.target.id, detach: true, why: `reset the leftover old record ${f.target.id} (status error, detached, migration status none) so it can be deleted` });
+    actions.push({ kind: 'delete-target', volumeId: f.target.id, why: `delete the leftover old record ${f.target.id} and its data from before the migration (on ${volumeHost(f.target) ?? 'its host'})` });
+  } else if (f.target) {
     // Cinder refuses to delete a volume whose migration status is target:<id>; clear it first.
     actions.push({ kind: 'reset-target', volumeId: f.target.id, why: `reset the leftover destination ${f.target.id} (migration status none, status error) so it can be deleted` });
     actions.push({ kind: 'delete-target', volumeId: f.target.id, why: `delete the leftover destination volume ${f.target.id}` });
   }
-  if (actions.length === 0) explanation.push('  nothing to recover: no migration is stuck and nothing was left behind');
+  if (actions.length === 0 && f.targetKind !== 'old-record') explanation.push('  nothing to recover: no migration is stuck and nothing was left behind');
   return { findings: f, refusal: null, actions, explanation };
 }
 

@@ -133,6 +133,12 @@ export function retype(s: RouteServices, c: Caller, id: string): ApiResponse {
     return ACCEPTED;
   }
   const destination = pin !== undefined ? s.provisioning.schedulePool(type, v.size) : null;
+  const hasSnapshots = Object.values(s.store.state.snapshots).some((snap) => snap.volume_id === id);
+  if (policy === 'on-demand' && destination !== null && hasSnapshots) {
+    // Cinder's volume manager refuses the migration the retype needs, restores the status, writes no user message.
+    finish(() => s.log.error(`Retype of volume ${id} to ${type.name} failed: InvalidVolume: Volume must not have snapshots.`));
+    return ACCEPTED;
+  }
   if (policy === 'never' || destination === null) {
     finish(() =>
       s.log.error(

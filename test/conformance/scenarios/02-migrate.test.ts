@@ -7,8 +7,8 @@
  *  - progress: real Cinder 21.3 reports no migration_progress (upstream has none), so volmig shows phases only;
  *    the sandbox serves numeric migration_progress at microversion 3.72 for host-assisted copies.
  *  - abort on attach: the sandbox aborts an unlocked migration when the volume gets attached (the seed's rule);
- *    upstream Cinder never built that, so on real Cinder the copy goes on and the migration succeeds (and the
- *    volume reads `available` with an attachment record).
+ *    upstream Cinder never built that, so on real Cinder the copy goes on and the volume moves, but reads
+ *    `available` with an attachment record and leaves its old record in `deleting`: volmig exits 1 on both.
  *  - hidden target: real Cinder creates the temporary destination volume in the SAME project (admins see it in
  *    their own listing); the sandbox puts it in its internal project (the seed's "internal tenant"), so it only
  *    shows up with --all-projects.
@@ -149,7 +149,7 @@ describe(`migrations [${process.env.VOLMIG_TARGET ?? 'sandbox'}]`, () => {
     }
   }
 
-  it('attaching the unlocked volume mid-migration (sandbox: aborts, exit 1; real Cinder: not aborted, exit 0)', async () => {
+  it('attaching the unlocked volume mid-migration: exit 1 (sandbox: aborted; real Cinder: moved but unclean, and recover cleans the leftover)', async () => {
     const vol = await t.movableVolume(volName('attach'));
     const running = t.start(['migrate', vol.id, t.layout.hostB, '--force-host-copy', '--wait', '--interval', '1'], { timeoutMs: 170_000 });
     await t.api.waitVolume(vol.id, (v) => migstat(v) === 'migrating', 60_000, 'migration_status migrating');
@@ -161,21 +161,40 @@ describe(`migrations [${process.env.VOLMIG_TARGET ?? 'sandbox'}]`, () => {
     expect(attach.status, attach.text).toBe(202);
     const r = await running.done;
     const after = await t.api.volume(vol.id);
+    expectExit(r, 1);
     if (real()) {
       // no abort on attach upstream: the copy finishes and the volume moves anyway; Cinder then restores the
-      // status from before the migration (available) although the attachment record exists (observed on 21.3.1)
-      expectExit(r, 0);
+      // status from before the migration (available) although the attachment record exists (observed on 21.3.1),
+      // and its own delete of the old record fails (VolumeAttached), leaving it in `deleting`
       expect(hostOf(after)).toBe(t.layout.hostB);
       expect(migstat(after)).toBe('success');
       expect(after.status).toBe('available');
       expect(after.attachments).toHaveLength(1);
-      // and Cinder's own delete of the temporary record then fails (VolumeAttached), leaving it in `deleting`:
-      // hand any such leftover of this volume to the cleanup
-      await sleep(3000);
+      const attachmentId = after.attachments[0].attachment_id ?? after.attachments[0].id;
       const all = await t.api.call('GET', '/volumes/detail?all_tenants=1');
-      for (const x of all.body.volumes) if (x.name === vol.name && x.id !== vol.id) t.track(x.id);
+      const leftovers = all.body.volumes.filter((x: any) => x.name === vol.name && x.id !== vol.id);
+      for (const x of leftovers) t.track(x.id);
+      expect(leftovers.map((x: any) => [x.status, migstat(x)]), JSON.stringify(leftovers)).toEqual([['deleting', 'deleting']]);
+      const leftover = leftovers[0];
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`migrated ${t.layout.hostA} → ${t.layout.hostB}, but not cleanly: the volume was attached during the migration, which was not locked.`);
+      expect(r.stderr).toContain(`Cinder left it available with attachment ${attachmentId}`);
+      expect(r.stderr).toContain(`The old record was left behind: volume ${leftover.id} (status deleting, migration_status deleting, on ${t.layout.hostA})`);
+      expect(r.stderr).toContain(`Clean up with: volmig recover ${vol.id} (deletes the leftover ${leftover.id})`);
+
+      const rec = await t.run(['recover', vol.id, '--yes']);
+      expectExit(rec, 0);
+      expect(rec.stdout).toContain(`leftover old record ${leftover.id} of the migration`);
+      expect(rec.stdout).toContain(`it reads available but has attachment ${attachmentId}`);
+      const gone = await t.api.call('GET', `/volumes/${leftover.id}`);
+      let status = gone.status;
+      for (let i = 0; i < 60 && status !== 404; i++) {
+        await sleep(500);
+        status = (await t.api.call('GET', `/volumes/${leftover.id}`)).status;
+      }
+      expect(status).toBe(404);
+      expect(hostOf(await t.api.volume(vol.id))).toBe(t.layout.hostB);
     } else {
-      expectExit(r, 1);
       expect(r.stderr).toContain('The volume was attached during the migration, which was not locked');
       expect(r.stderr).toContain('Use --force to lock the volume (status maintenance) for the migration.');
       expect(r.stderr).toContain(`The volume is still on ${t.layout.hostA} (host unchanged).`);

@@ -86,6 +86,8 @@ describe(`rejections [${process.env.VOLMIG_TARGET ?? 'sandbox'}]`, () => {
     expect(r.stderr).toContain(`migration to ${t.layout.hostB} failed (migration_status error)`);
     expect(r.stderr).toContain(`The volume is still on ${t.layout.hostA} (host unchanged).`);
     expect(r.stderr).toContain('the scheduler refused the destination');
+    // no copy ran: the log that matters is the scheduler's
+    expect(r.stderr).toContain('Where to look: the cinder-scheduler log (the request was refused before any copy ran).');
     const after = await t.api.volume(pinned.id);
     expect(hostOf(after)).toBe(t.layout.hostA);
     expect(migstat(after)).toBe('error');
