@@ -32,8 +32,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     async action(cmd, run) {
       globals = cmd.optsWithGlobals() as GlobalOptions;
       const loadSettings = () => (settingsPromise ??= import('./config/settings.js').then((m) => m.loadSettings(io)));
-      // `output: json` in volmig's settings file makes --json the default (commands that never need settings excepted).
-      if (globals.json === undefined && !SETTINGS_FREE_COMMANDS.has(cmd.name()) && (await loadSettings()).output === 'json') {
+      // `-f json` is --json. `output: json` in volmig's settings file makes --json the default (commands that never
+      // need settings excepted), unless -f was given: a format typed for this run wins over the file.
+      const formatGiven = cmd.getOptionValueSource('format') === 'cli';
+      if (formatGiven && cmd.getOptionValue('format') === 'json') globals = { ...globals, json: true };
+      else if (globals.json === undefined && !formatGiven && !SETTINGS_FREE_COMMANDS.has(cmd.name()) && (await loadSettings()).output === 'json') {
         globals = { ...globals, json: true };
       }
       // chalk comes with Output: loaded only once a command runs, so `--help` stays fast.

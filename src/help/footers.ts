@@ -6,18 +6,28 @@ import { examples, list, para, type HelpBlock } from './text.js';
 
 export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
   list: [
+    para(
+      'Output as the openstack CLI prints it: -f value (values only, one volume per line), csv, yaml or json',
+      '(= --json: the API\'s volume objects; with -c, the chosen columns). -c names a column as the header',
+      'shows it, in any case; --no-headers drops the header line, so volmig list --no-headers | wc -l',
+      'counts volumes.',
+    ),
     examples(
       'volmig list --migration-status migrating --all-projects',
       'volmig list --host node1@ceph-a --long',
+      'for id in $(volmig list --status error -f value -c ID); do volmig show "$id"; done',
       "volmig list --json | jq -r '.[].id'",
     ),
   ],
   show: [
-    para('With --json: the API\'s volume object, plus volmig\'s additions under "volmig"', '({"volmig": {"target": <destination volume object or null>}}).'),
-    examples('volmig show db-1', 'volmig show db-1 --all-projects --json'),
+    para(
+      'With --json (-f json): the API\'s volume object, plus volmig\'s additions under "volmig"',
+      '({"volmig": {"target": <destination volume object or null>}}). -c picks fields by their key.',
+    ),
+    examples('volmig show db-1', 'volmig show db-1 --all-projects --json', "volmig show db-1 -f value -c 'migration status'"),
   ],
   pools: [
-    examples('volmig pools', "volmig pools --json | jq -r '.[].name'"),
+    examples('volmig pools', 'volmig pools -f value -c Name', "volmig pools --json | jq -r '.[].name'"),
   ],
   migrate: [
     list('Exit codes:', [
@@ -81,9 +91,10 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
       'The journal is $XDG_STATE_HOME/volmig/journal.jsonl, else ~/.local/state/volmig/journal.jsonl:',
       'one JSON object per line with time, cloud, action, volume_id, volume_name, source_host,',
       'destination, options, outcome (requested, rejected, success, error, timeout, interrupted, unknown),',
-      'reason and request_id. With --json: an array of those objects.',
+      'reason and request_id. With --json: an array of those objects. --since takes a duration back from',
+      'now (2h, 7d) or an ISO time (2026-11-27T10:00Z; local time without Z or an offset).',
     ),
-    examples('volmig history', 'volmig history --volume db-1 --json'),
+    examples('volmig history --since 12h', 'volmig history --volume db-1 --json', 'volmig history --cloud prod --limit 20 -f csv'),
   ],
   sandbox: [
     para('The sandbox prints the export line that points volmig at it (volmig help environment, noauth).'),
