@@ -79,8 +79,21 @@ describe('retype', () => {
     const api = cinderApi();
     api.get(`/volumes/${ID}`).reply(200, { volume: vol() });
     api.get('/types').reply(200, { volume_types: TYPES });
+    api.get('/scheduler-stats/get_pools').query({ detail: 'true' }).reply(200, {
+      pools: [
+        { name: 'realcinder@ceph-a#ceph-a', capabilities: { volume_backend_name: 'ceph-a' } },
+        { name: 'realcinder@ceph-b#ceph-b', capabilities: { volume_backend_name: 'ceph-b' } },
+      ],
+    });
     const r = await volmig(['retype', ID, 'type-b', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Dry run: every pre-flight check passed; volume mig-vol (${ID}) can be retyped to type-b. Nothing was sent.\n`);
+    expect(r.stdout).toBe(
+      [
+        `Dry run: every pre-flight check passed; volume mig-vol (${ID}) can be retyped to type-b. Nothing was sent.`,
+        'Move: no migration: type type-b pins backend ceph-b and the volume is on ceph-a: with --migration-policy never Cinder will not move it, and the retype fails.',
+        'Progress: none needed (no data moves).',
+        '',
+      ].join('\n'),
+    );
   });
 });
