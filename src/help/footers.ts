@@ -105,6 +105,8 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
       'Each pair: a new volume is created (the Create API cannot choose a pool, so it is first migrated onto the',
       'source pool), migrated to the destination and checked: host, migration status success, status restored.',
       'Every volume smoke creates is deleted again, also after a failure or Ctrl-C; no other volume is touched.',
+      'On a terminal it shows the plan and asks first (--yes does not ask); off a terminal (CI) it runs at',
+      'once. --dry-run shows the plan only. --concurrency N runs N pairs at once.',
     ),
     list('Exit codes:', [
       ['0', 'every pair passed'],
@@ -112,7 +114,11 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
       ['2', 'usage'],
       ['130', 'interrupted'],
     ]),
-    examples('volmig smoke --lock --junit smoke.xml', 'volmig smoke --pools node1@lvm#lvm,node2@ceph#rbd --interval 5s'),
+    examples(
+      'volmig smoke --dry-run',
+      'volmig smoke --lock --junit smoke.xml',
+      'volmig smoke --pools node1@lvm#lvm,node2@ceph#rbd --concurrency 2 --yes',
+    ),
   ],
   recover: [
     para(
