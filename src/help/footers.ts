@@ -97,8 +97,17 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
     examples('volmig history --since 12h', 'volmig history --volume db-1 --json', 'volmig history --cloud prod --limit 20 -f csv'),
   ],
   sandbox: [
-    para('The sandbox prints the export line that points volmig at it (volmig help environment, noauth).'),
-    examples('volmig sandbox --port 0 --seed demo', 'volmig sandbox --data-dir ./sandbox-state --copy-rate 50'),
+    para(
+      'The first line names the endpoint; the second is the export line that points volmig at it (noauth,',
+      'volmig help environment): paste that line, never one written for another port.',
+    ),
+    para(
+      "Without --port the sandbox listens on a free port. It does not default to 8776, Cinder's own port: on a",
+      'Cinder host a sandbox on 8776 cannot start, and an export line for 8776 pasted from notes would send',
+      "volmig's noauth admin requests to the real Block Storage API. --port 8776 still works where that port",
+      'is free; a port in use is exit 6.',
+    ),
+    examples('volmig sandbox --seed demo', 'volmig sandbox --port 0 --seed demo --copy-rate 50', 'volmig sandbox --data-dir ./sandbox-state --port 18776'),
   ],
   smoke: [
     para(
