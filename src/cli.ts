@@ -13,8 +13,11 @@ import { helpFooter, helpWidthFor, renderBlocks } from './help/text.js';
 
 export { processIo } from './io.js';
 
-/** Commands that work without volmig's settings file: a broken one must not stop them. */
-const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox']);
+/**
+ * Commands that work without volmig's settings file: a broken one must not stop them. doctor reads it itself, to
+ * report a broken one.
+ */
+const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox', 'doctor']);
 /** The sandbox server handles its own SIGINT/SIGTERM (it shuts down cleanly); every other command uses main's. */
 const OWN_SIGNALS_COMMANDS = new Set(['sandbox']);
 

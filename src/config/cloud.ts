@@ -38,6 +38,9 @@ export interface CloudConfig {
   description: string;
   cloudName?: string;
   cloudsFile?: string;
+  /** For `volmig doctor`: the files the cloud came from, and what chose it (--os-cloud, OS_CLOUD, the settings). */
+  sourceFiles?: { clouds?: string; secure?: string; vendor?: string };
+  cloudSelectedBy?: string;
   authType: AuthType;
   /** The keystoneauth plugin name as resolved (`password`, `v3password`, `v3applicationcredential`, `token`, ...). */
   authPlugin: string;
@@ -528,6 +531,8 @@ export async function resolveCloudConfig(globals: GlobalOptions, io: Io, setting
       : 'command-line options and OS_* environment',
     cloudName: loaded?.name,
     cloudsFile: loaded?.file ?? loaded?.secureFile,
+    sourceFiles: loaded ? { clouds: loaded.file, secure: loaded.secureFile, vendor: loaded.vendorFile } : undefined,
+    cloudSelectedBy: loaded ? selectedBy : undefined,
     authType,
     authPlugin,
     auth: cloudAuth,

@@ -149,6 +149,20 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
     ]),
     examples('volmig recover db-1', 'volmig recover db-1 --assume-stuck --yes'),
   ],
+  doctor: [
+    para(
+      'doctor reads only: the versions document, one volume of your project, get_pools and os-services (a 403',
+      'from these two means no admin role). It shows where each setting came from by file, variable or flag',
+      'name, never a password, token or secret.',
+    ),
+    list('Exit codes:', [
+      ['0', 'volmig authenticates and reaches the Block Storage API (whatever the optional checks say)'],
+      ['2', 'the configuration is incomplete or wrong'],
+      ['4', 'authentication failed'],
+      ['6', 'the API cannot be reached'],
+    ]),
+    examples('volmig doctor', 'volmig --os-cloud prod doctor', 'volmig doctor --json | jq .checks'),
+  ],
   completion: [
     examples(
       'source <(volmig completion bash)',
