@@ -164,6 +164,11 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
     examples('volmig doctor', 'volmig --os-cloud prod doctor', 'volmig doctor --json | jq .checks'),
   ],
   completion: [
+    para(
+      "Besides commands and options, <Tab> offers the cloud's volume names and ids, pools and volume types",
+      '(fetched within about a second, cached 30 s in $XDG_CACHE_HOME/volmig). The bash script needs no',
+      'bash-completion package and can be sourced twice.',
+    ),
     examples(
       'source <(volmig completion bash)',
       'volmig completion zsh > "${fpath[1]}/_volmig"',

@@ -105,6 +105,7 @@ function environmentTopic(): HelpBlock[] {
       ['FORCE_COLOR', 'colour even off a terminal (0 or false: never); NO_COLOR, TERM=dumb and --no-color win over it.'],
       ['TERM', 'dumb: no colour and no animation.'],
       ['XDG_STATE_HOME', 'the journal is $XDG_STATE_HOME/volmig/journal.jsonl, else ~/.local/state/volmig/journal.jsonl.'],
+      ['XDG_CACHE_HOME', "shell completion caches the cloud's names for 30 s in $XDG_CACHE_HOME/volmig, else ~/.cache/volmig."],
       ['HOME', 'the ~ above, and the last place searched for volmig\'s settings file.'],
     ]),
     examples(
