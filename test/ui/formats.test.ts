@@ -93,6 +93,21 @@ commaseparated.CSVLister().emit_list(cols, rows, sys.stdout, ns)
   });
 });
 
+test('value and csv write each row as it comes (a listing streams; memory stays flat), the table after its first page', async () => {
+  for (const format of ['value', 'csv'] as const) {
+    let text = '';
+    const writer = await createRowWriter({ request: request(format), columns, write: (t) => (text += t), document: () => null });
+    writer.push(rows[0]!);
+    expect(text.trimEnd().split('\n').at(-1)).toBe(format === 'value' ? "a1 None 1 ['x', 'y'] False" : '"a1","",1,"[\'x\', \'y\']",False');
+  }
+  let table = '';
+  const writer = await createRowWriter({ request: request('table'), columns, write: (t) => (table += t), document: () => null, bufferRows: 2 });
+  writer.push(rows[0]!);
+  expect(table).toBe('');
+  writer.push(rows[1]!);
+  expect(table.split('\n')).toHaveLength(4);
+});
+
 describe('-c', () => {
   test('names columns as the headers do, in any case; the table order is kept, as cliff keeps it', () => {
     expect(selectColumns(columns, columns, ['size', 'ID'], 'test').map((c) => c.header)).toEqual(['ID', 'Size']);
