@@ -9,7 +9,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockStorageClient } from '../api/block-storage.js';
 import { CinderApiError } from '../api/errors.js';
-import { compareMicroversions } from '../api/microversion.js';
+import { compareMicroversions, formatMicroversion, parsePin } from '../api/microversion.js';
 import type { CloudConfig } from '../config/cloud.js';
 import type { GlobalOptions } from '../config/global-options.js';
 import type { VolmigSettings } from '../config/settings.js';
@@ -96,6 +96,15 @@ function flagNames(globals: GlobalOptions): string[] {
   return names;
 }
 
+function pinnedVersion(text: string | undefined): string | null {
+  try {
+    const pin = parsePin(text);
+    return pin ? formatMicroversion(pin) : null;
+  } catch {
+    return text ?? null;
+  }
+}
+
 function describeError(err: unknown): { message: string; hint?: string; code: number } {
   if (err instanceof VolmigError) return { message: err.message, hint: err.hint, code: err.exitCode };
   return { message: err instanceof Error ? err.message : String(err), code: ExitCode.FAILED };
@@ -170,7 +179,8 @@ export async function diagnose(deps: DoctorDeps): Promise<DoctorReport> {
   const e = report.endpoints;
   e.identity = cloud.auth.authUrl && cloud.authType !== 'noauth' ? stripUrlCredentials(cloud.auth.authUrl) : null;
   e.block_storage_from = cloud.endpointOverride ? 'override' : 'catalog';
-  e.pinned = cloud.volumeApiVersion ?? null;
+  // `3` (or `latest`) asks to negotiate, as volume_api_version: 3 in a clouds.yaml does: only 3.N pins.
+  e.pinned = pinnedVersion(cloud.volumeApiVersion);
   add({ name: 'configuration', ok: true, optional: false, detail: cloud.description });
 
   let client: BlockStorageClient;

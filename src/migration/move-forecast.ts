@@ -3,9 +3,9 @@
  * source backend's driver moves the data itself) or generic (the volume service creates a temporary destination
  * volume and copies into it), and which progress source will give numbers while it runs.
  *
- * Cinder's volume manager asks the source driver first (`driver.migrate_volume`) unless force_host_copy is set or
- * the move is a retype (it passes the new type, which skips the driver); a driver that declines falls back to the
- * generic copy. Which drivers accept what, as far as volmig knows them:
+ * Cinder's volume manager asks the source driver first (`driver.migrate_volume`) unless force_host_copy is set, or
+ * the move is a retype whose types differ in more than the backend (see forecastRetype); a driver that declines
+ * falls back to the generic copy. Which drivers accept what, as far as volmig knows them:
  * - RBD (cinder/volume/drivers/rbd.py; /work/shared/cinder/api-facts.md "RBD (Ceph) migrations"): only to RBD in
  *   the same cluster (same fsid); the same rados pool changes only the host; another pool is copied by the driver,
  *   except for an in-use volume, which falls back to generic.
@@ -46,6 +46,8 @@ export interface MigrationMove {
 export interface RetypeMove {
   volume: Volume;
   type: VolumeType;
+  /** The volume's type now (null when it could not be read); asked for only when the retype must move the volume. */
+  currentType?: () => Promise<VolumeType | null>;
   migrationPolicy: 'never' | 'on-demand';
 }
 
@@ -197,9 +199,26 @@ export async function forecastMigration(move: MigrationMove, ctx: ForecastContex
   return { kind: kind.kind, kindReason: kind.reason, ...(await progressFor(kind, source, dests[0] ?? null, ctx)) };
 }
 
+/** Extra specs a retype may change and still let the driver move the volume (Cinder's _can_use_driver_migration). */
+const DRIVER_TOLERATED_SPECS = new Set(['volume_backend_name', 'RESKEY:availability_zones']);
+
+/** What differs between two types beyond what a driver-assisted retype tolerates: extra spec keys, and QoS. */
+function typeDifference(current: VolumeType, next: VolumeType): string[] {
+  const a = current.extra_specs ?? {};
+  const b = next.extra_specs ?? {};
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !DRIVER_TOLERATED_SPECS.has(k) && a[k] !== b[k]);
+  const differs = keys.map((k) => `extra spec ${k}`);
+  if ((current.qos_specs_id ?? null) !== (next.qos_specs_id ?? null)) differs.push('QoS specs');
+  return differs;
+}
+
 /**
- * The forecast of one `retype`. Cinder's scheduler keeps the volume where it is when its backend suits the new type;
- * a retype that must move goes generic (Cinder hands the migration the new type, which skips the driver's own path).
+ * The forecast of one `retype`. Cinder's scheduler keeps the volume where it is when its backend suits the new type.
+ * A retype that must move asks the source driver first, as a migration does, when the two types differ only in
+ * volume_backend_name (and RESKEY:availability_zones) with the same QoS and encryption (Cinder 21.3
+ * manager._can_use_driver_migration, seen on the rig: "Attempting RBD assisted volume migration" for
+ * type-any → type-b); any other difference makes it a generic copy. Encryption is not visible in the type list:
+ * a retype that changes it is generic whatever this says.
  */
 export async function forecastRetype(move: RetypeMove, ctx: ForecastContext): Promise<MoveForecast> {
   const source = findPool(ctx.pools, volumeHost(move.volume));
@@ -214,11 +233,25 @@ export async function forecastRetype(move: RetypeMove, ctx: ForecastContext): Pr
     return none(`type ${move.type.name} pins backend ${pin} and the volume is on ${current ?? volumeHost(move.volume) ?? 'another'}: with --migration-policy never Cinder will not move it, and the retype fails`);
   }
   const dests = ctx.pools.filter((p) => p.capabilities?.volume_backend_name === pin);
-  const kind: Kind = {
-    kind: 'generic',
-    reason: `type ${move.type.name} pins backend ${pin}: a retype that moves a volume always copies it through the volume service (the driver's own path is skipped for a retype)`,
-    copy: copyKind(source, dests[0] ?? null),
-  };
+  let kind: Kind;
+  const currentType = move.currentType ? await move.currentType().catch(() => null) : null;
+  const differs = currentType ? typeDifference(currentType, move.type) : null;
+  if (differs && differs.length > 0) {
+    kind = {
+      kind: 'generic',
+      reason: `the types differ in more than the backend (${differs.join(', ')}): Cinder copies through the volume service`,
+      copy: copyKind(source, dests[0] ?? null),
+    };
+  } else if (!source || dests.length === 0) {
+    kind = { kind: 'unknown', reason: `the pools of ${source ? `backend ${pin}` : `the volume's host ${volumeHost(move.volume) ?? '(none)'}`} are not in the scheduler's pool list` };
+  } else {
+    const kinds = dests.map((d) => driverKind(move.volume, source, d));
+    const first = kinds[0]!;
+    const because = differs ? 'the types differ only in the backend, so Cinder asks the driver' : `Cinder asks the driver when the types differ only in the backend (type ${move.volume.volume_type ?? '?'} could not be read)`;
+    kind = kinds.every((k) => k.kind === first.kind)
+      ? { ...first, reason: `${because}: ${first.reason}` }
+      : { kind: 'unknown', reason: `${because}, and it depends on the pool of backend ${pin} the scheduler picks` };
+  }
   return { kind: kind.kind, kindReason: kind.reason, ...(await progressFor(kind, source, dests[0] ?? null, ctx)) };
 }
 
@@ -233,7 +266,7 @@ export interface Forecaster {
   sharing(reads: SharedReads): SharedReads;
 }
 
-export function createForecaster(client: Pick<BlockStorageClient, 'getPools' | 'microversion'>, access: SourceAccess): Forecaster {
+export function createForecaster(client: Pick<BlockStorageClient, 'getPools' | 'findVolumeType' | 'microversion'>, access: SourceAccess): Forecaster {
   let pools: Promise<Pool[]> | undefined;
   const readPools = () => (pools ??= client.getPools());
   const context = async (): Promise<ForecastContext> => ({
@@ -244,7 +277,12 @@ export function createForecaster(client: Pick<BlockStorageClient, 'getPools' | '
   });
   return {
     migration: async (move) => forecastMigration(move, await context()),
-    retype: async (move) => forecastRetype(move, await context()),
+    retype: async (move) => {
+      // The volume's own type, to compare with the new one (their extra specs and QoS decide driver or generic).
+      const ref = move.volume.volume_type_id ?? move.volume.volume_type;
+      const currentType = move.currentType ?? (async () => (ref ? client.findVolumeType(String(ref)) : null));
+      return forecastRetype({ ...move, currentType }, await context());
+    },
     sharing: (reads) => ({
       listSnapshots: (q) => reads.listSnapshots(q),
       getPools: () => readPools(),

@@ -156,6 +156,22 @@ describe('volmig doctor (in-process, nock)', () => {
     noSecrets(r);
   });
 
+  test('volume_api_version: 3 in clouds.yaml negotiates (not a pin); 3.60 pins', async () => {
+    await writeFile(join(home, '.config', 'openstack', 'clouds.yaml'), (await import('node:fs')).readFileSync(join(home, '.config', 'openstack', 'clouds.yaml'), 'utf8') + '    volume_api_version: 3\n');
+    keystone();
+    const api = cinder();
+    api.get('/scheduler-stats/get_pools').query({ detail: 'true' }).reply(200, { pools: [] });
+    api.get('/os-services').query({ binary: 'cinder-volume' }).reply(200, { services: [] });
+    const r = await doctor();
+    expect(r.stdout).toContain('  microversion:       3.70 in use (server 3.0 to 3.70, volmig up to 3.72)\n');
+    keystone();
+    const pinned = cinder();
+    pinned.get('/scheduler-stats/get_pools').query({ detail: 'true' }).reply(200, { pools: [] });
+    pinned.get('/os-services').query({ binary: 'cinder-volume' }).reply(200, { services: [] });
+    const r2 = await doctor([], { OS_VOLUME_API_VERSION: '3.60' });
+    expect(r2.stdout).toContain('  microversion:       3.60 in use (pinned to 3.60) (server 3.0 to 3.70, volmig up to 3.72)\n');
+  });
+
   test('a wrong password: authentication fails, exit 4, the rest not checked, still no secret', async () => {
     keystone(401);
     const r = await doctor();

@@ -139,11 +139,30 @@ describe('retype', () => {
     expect(any.kind).toBe('none');
   });
 
-  it('another backend: generic with on-demand (a retype never goes driver-assisted), nothing with never', async () => {
-    const moves = await forecastRetype({ volume: vol('realcinder@ceph-a#ceph-a'), type: type('b', 'ceph-b'), migrationPolicy: 'on-demand' }, ctx());
-    expect([moves.kind, moves.progress]).toEqual(['generic', 'ceph']);
-    expect(moves.kindReason).toBe("type b pins backend ceph-b: a retype that moves a volume always copies it through the volume service (the driver's own path is skipped for a retype)");
-    const never = await forecastRetype({ volume: vol('realcinder@ceph-a#ceph-a'), type: type('b', 'ceph-b'), migrationPolicy: 'never' }, ctx());
+  it('another backend, types that differ only in it: the driver is asked, as for a migration (seen on the rig)', async () => {
+    const moves = await forecastRetype({ volume: vol('realcinder@ceph-a#ceph-a'), type: type('b', 'ceph-b'), currentType: async () => type('any'), migrationPolicy: 'on-demand' }, ctx());
+    expect([moves.kind, moves.progress]).toEqual(['driver-assisted', 'ceph']);
+    expect(moves.kindReason).toBe(`the types differ only in the backend, so Cinder asks the driver: the RBD driver copies it itself: same Ceph cluster ${FSID}, pool volumes-a → volumes-b`);
+  });
+
+  it('types that differ in other extra specs or in QoS: generic; the current type unreadable: said so', async () => {
+    const thin = { ...type('b-thin', 'ceph-b'), extra_specs: { volume_backend_name: 'ceph-b', provisioning: 'thin' } } as VolumeType;
+    const other = await forecastRetype({ volume: vol('realcinder@ceph-a#ceph-a'), type: thin, currentType: async () => type('a', 'ceph-a'), migrationPolicy: 'on-demand' }, ctx());
+    expect([other.kind, other.kindReason]).toEqual(['generic', 'the types differ in more than the backend (extra spec provisioning): Cinder copies through the volume service']);
+    const qos = await forecastRetype(
+      { volume: vol('realcinder@ceph-a#ceph-a'), type: { ...type('b', 'ceph-b'), qos_specs_id: 'q1' } as VolumeType, currentType: async () => type('any'), migrationPolicy: 'on-demand' },
+      ctx(),
+    );
+    expect(qos.kindReason).toBe('the types differ in more than the backend (QoS specs): Cinder copies through the volume service');
+    const unread = await forecastRetype({ volume: vol('realcinder@ceph-a#ceph-a'), type: type('b', 'ceph-b'), currentType: async () => { throw new Error('403'); }, migrationPolicy: 'on-demand' }, ctx());
+    expect(unread.kind).toBe('driver-assisted');
+    expect(unread.kindReason).toMatch(/^Cinder asks the driver when the types differ only in the backend \(type .* could not be read\): the RBD driver/);
+  });
+
+  it('with --migration-policy never nothing moves, and the current type is not even read', async () => {
+    let read = false;
+    const never = await forecastRetype({ volume: vol('realcinder@ceph-a#ceph-a'), type: type('b', 'ceph-b'), currentType: async () => ((read = true), null), migrationPolicy: 'never' }, ctx());
+    expect(read).toBe(false);
     expect([never.kind, never.kindReason]).toEqual([
       'none',
       'type b pins backend ceph-b and the volume is on ceph-a: with --migration-policy never Cinder will not move it, and the retype fails',
