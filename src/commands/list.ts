@@ -47,9 +47,10 @@ export function registerList(program: Command, ctx: CommandContext): void {
           for await (const row of listVolumeRows(client, options)) writer.push(row);
           count = writer.end();
         } finally {
-          // After a failure mid-listing a table still prints its buffered rows (they are true), but a JSON or YAML
-          // list is left unclosed: a truncated array must not parse as a complete one.
-          if (count === undefined && (request.format === 'table' || request.format === 'value' || request.format === 'csv')) count = writer.end();
+          // After a failure mid-listing a table still prints its buffered rows (they are true); value and csv buffer
+          // nothing (and print no csv header for a listing that never started); a JSON array is left unclosed: a
+          // truncated array must not parse as a complete one.
+          if (count === undefined && request.format === 'table') count = writer.end();
           batch.flush();
         }
         if (count === 0 && !out.json) {

@@ -196,3 +196,14 @@ describe('volmig show and pools -f / -c', () => {
     );
   });
 });
+
+describe('a listing that fails', () => {
+  test('before its first page: nothing on stdout in any format, exit 6', async () => {
+    for (const format of ['table', 'value', 'csv', 'json', 'yaml']) {
+      cinderApi().get('/volumes/detail').times(4).reply(503, { serviceUnavailable: { code: 503, message: 'down' } });
+      const r = await volmig(['list', '-f', format]);
+      expect(r.code, format).toBe(6);
+      expect(r.stdout, format).toBe('');
+    }
+  });
+});
