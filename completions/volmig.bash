@@ -1,102 +1,51 @@
-# bash completion for volmig
+# bash completion for volmig (volmig completion bash)
+#
+# This shell only:  source <(volmig completion bash)      (add that line to ~/.bashrc to keep it)
+# Every new shell:  volmig completion bash > ~/.local/share/bash-completion/completions/volmig
+#                   (loaded on demand by the bash-completion package; without it, use the line above)
+#
+# It needs no bash-completion, defines the one function _volmig and no variable outside it, and may be sourced
+# more than once. On each <Tab> it asks volmig: volmig complete -- <words so far>.
 
-# Define shell completion directives
-readonly ShellCompDirectiveError=1
-readonly ShellCompDirectiveNoSpace=2
-readonly ShellCompDirectiveNoFileComp=4
-readonly ShellCompDirectiveFilterFileExt=8
-readonly ShellCompDirectiveFilterDirs=16
-readonly ShellCompDirectiveKeepOrder=32
-
-# Function to debug completion
-__volmig_debug() {
-    if [[ -n ${BASH_COMP_DEBUG_FILE:-} ]]; then
-        echo "$*" >> "${BASH_COMP_DEBUG_FILE}"
+_volmig() {
+    local line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}}
+    local -a words=()
+    read -r -a words <<< "$line"
+    local cur=""
+    if [[ -n $line && $line != *[[:space:]] && ${#words[@]} -gt 0 ]]; then
+        cur=${words[${#words[@]}-1]}
+        unset 'words[${#words[@]}-1]'
     fi
-}
-
-# Function to handle completions
-__volmig_complete() {
-    local cur prev words cword
-    _get_comp_words_by_ref -n "=:" cur prev words cword
-
-    local requestComp out directive
-    
-    # Build the command to get completions
-    requestComp="volmig complete -- ${words[@]:1}"
-    
-    # Add an empty parameter if the last parameter is complete
-    if [[ -z "$cur" ]]; then
-        requestComp="$requestComp ''"
-    fi
-    
-    # Get completions from the program
-    out=$(eval "$requestComp" 2>/dev/null)
-    
-    # Extract directive if present
-    directive=0
-    if [[ "$out" == *:* ]]; then
-        directive=${out##*:}
-        out=${out%:*}
-    fi
-    
-    # Process completions based on directive
-    if [[ $((directive & $ShellCompDirectiveError)) -ne 0 ]]; then
-        # Error, no completion
-        return
-    fi
-    
-    # Apply directives
-    if [[ $((directive & $ShellCompDirectiveNoSpace)) -ne 0 ]]; then
-        compopt -o nospace
-    fi
-    if [[ $((directive & $ShellCompDirectiveKeepOrder)) -ne 0 ]]; then
-        compopt -o nosort
-    fi
-    if [[ $((directive & $ShellCompDirectiveNoFileComp)) -ne 0 ]]; then
-        compopt +o default
-    fi
-    
-    # Handle file extension filtering
-    if [[ $((directive & $ShellCompDirectiveFilterFileExt)) -ne 0 ]]; then
-        local filter=""
-        for ext in $out; do
-            filter="$filter|$ext"
-        done
-        filter="\.($filter)"
-        compopt -o filenames
-        COMPREPLY=( $(compgen -f -X "!$filter" -- "$cur") )
-        return
-    fi
-    
-    # Handle directory filtering
-    if [[ $((directive & $ShellCompDirectiveFilterDirs)) -ne 0 ]]; then
-        compopt -o dirnames
-        COMPREPLY=( $(compgen -d -- "$cur") )
-        return
-    fi
-    
-    # Process completions
-    local IFS=$'\n'
-    local tab=$(printf '\t')
-    
-    # Parse completions with descriptions
-    local completions=()
-    while read -r comp; do
-        if [[ "$comp" == *$tab* ]]; then
-            # Split completion and description
-            local value=${comp%%$tab*}
-            local desc=${comp#*$tab}
-            completions+=("$value")
-        else
-            completions+=("$comp")
+    local out
+    out=$(volmig complete -- "${words[@]:1}" "$cur" 2>/dev/null) || return 0
+    local directive=${out##*:}
+    case $directive in
+        '' | *[!0-9]*) directive=0 ;;
+        *) out=${out%:*} ;;
+    esac
+    (( directive & 1 )) && return 0
+    (( directive & 2 )) && compopt -o nospace 2>/dev/null
+    # Readline replaces only the end of the word: what follows its last COMP_WORDBREAKS character ('=', ':'), or
+    # starts with it for '@' and '$' (bash's rl_special_prefixes). Each candidate is cut to that part.
+    local breaks=${COMP_WORDBREAKS-$' \t\n"\x27@><=;|&(:'}
+    local seg=$cur i
+    for (( i = ${#cur} - 1; i >= 0; i-- )); do
+        if [[ $breaks == *"${cur:i:1}"* ]]; then
+            if [[ ${cur:i:1} == [@$] ]]; then seg=${cur:i}; else seg=${cur:i+1}; fi
+            break
         fi
+    done
+    local typed=$cur
+    [[ $cur == *=* ]] && typed=${cur#*=}
+    local strip=$(( ${#typed} - ${#seg} ))
+    (( strip < 0 )) && strip=0
+    COMPREPLY=()
+    local entry
+    while IFS= read -r entry; do
+        entry=${entry%%$'\t'*}
+        [[ -n $entry ]] && COMPREPLY+=("${entry:strip}")
     done <<< "$out"
-    
-    # Return completions
-    COMPREPLY=( $(compgen -W "${completions[*]}" -- "$cur") )
+    return 0
 }
 
-# Register completion function
-complete -F __volmig_complete volmig
-
+complete -F _volmig volmig

@@ -15,8 +15,11 @@ import { helpFooter, helpWidthFor, renderBlocks } from './help/text.js';
 
 export { processIo } from './io.js';
 
-/** Commands that work without volmig's settings file: a broken one must not stop them. */
-const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox']);
+/**
+ * Commands that work without volmig's settings file: a broken one must not stop them. doctor reads it itself, to
+ * report a broken one.
+ */
+const SETTINGS_FREE_COMMANDS = new Set(['completion', 'complete', 'sandbox', 'doctor']);
 /** The sandbox server handles its own SIGINT/SIGTERM (it shuts down cleanly); every other command uses main's. */
 const OWN_SIGNALS_COMMANDS = new Set(['sandbox']);
 
@@ -34,8 +37,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     async action(cmd, run) {
       globals = cmd.optsWithGlobals() as GlobalOptions;
       const loadSettings = () => (settingsPromise ??= import('./config/settings.js').then((m) => m.loadSettings(io)));
-      // `output: json` in volmig's settings file makes --json the default (commands that never need settings excepted).
-      if (globals.json === undefined && !SETTINGS_FREE_COMMANDS.has(cmd.name()) && (await loadSettings()).output === 'json') {
+      // `-f json` is --json. `output: json` in volmig's settings file makes --json the default (commands that never
+      // need settings excepted), unless -f was given: a format typed for this run wins over the file.
+      const formatGiven = cmd.getOptionValueSource('format') === 'cli';
+      if (formatGiven && cmd.getOptionValue('format') === 'json') globals = { ...globals, json: true };
+      else if (globals.json === undefined && !formatGiven && !SETTINGS_FREE_COMMANDS.has(cmd.name()) && (await loadSettings()).output === 'json') {
         globals = { ...globals, json: true };
       }
       // chalk comes with Output: loaded only once a command runs, so `--help` stays fast.

@@ -11,7 +11,7 @@ export function parseMicroversion(text: string): Microversion | undefined {
   return [Number(m[1]), Number(m[2])];
 }
 
-function formatMicroversion(v: Microversion): string {
+export function formatMicroversion(v: Microversion): string {
   return `${v[0]}.${v[1]}`;
 }
 

@@ -50,7 +50,18 @@ async function evacuate(env: CommandEnv, options: EvacuateCliOptions): Promise<n
 
   out.info(`Reading the volumes on ${options.request.from} (all projects)...`);
   const plan = await planEvacuation({ client, journal, cloud, preflight: preflightFor(client) }, options.request);
-  presenter.printPlan(out, plan, capLimits, options.dryRun);
+  let forecasts: Map<string, import('../migration/move-forecast.js').MoveForecast> | undefined;
+  if (options.dryRun) {
+    // Driver-assisted or generic, and where the progress will come from, for each move to send.
+    const { createForecaster, sourceAccess } = await import('../migration/move-forecast.js');
+    const forecaster = createForecaster(client, sourceAccess(settings.ceph, io.env));
+    forecasts = new Map();
+    for (const m of plan.moves) {
+      if (m.action !== 'migrate') continue;
+      forecasts.set(m.volume.id, await forecaster.migration({ volume: m.volume, destination: m.destination, forceHostCopy: options.request.forceHostCopy }));
+    }
+  }
+  presenter.printPlan(out, plan, capLimits, options.dryRun, forecasts);
   if (options.dryRun) return 0;
 
   const toSend = plan.moves.filter((m) => m.action === 'migrate');

@@ -1,53 +1,53 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { addFormatOptions, type FormatFlags } from './format-options.js';
+
+interface HistoryFlags extends FormatFlags {
+  volume?: string;
+  since?: string;
+  cloud?: string;
+  limit?: string;
+}
 
 export function registerHistory(program: Command, ctx: CommandContext): void {
-  program
+  const command = program
     .command('history')
     .description("show the local journal of migrations and retypes volmig started (this user's, on this machine)")
     .summary('show the journal of what volmig started here')
     .option('--volume <volume>', 'only entries for this volume id or name')
-    .action((opts: { volume?: string }, cmd: Command) =>
+    .option('--since <when>', 'only entries since a duration ago (2h, 7d) or an ISO time (2026-11-27T10:00Z)')
+    .option('--cloud <name>', 'only entries for this cloud (its clouds.yaml name, or the endpoint URL as shown)')
+    .option('--limit <n>', 'only the n most recent entries (after the other filters)');
+  addFormatOptions(command, "Time, Cloud, Action, Volume, From, To, Outcome, Reason, 'Volume ID', 'Volume name', 'Request ID'").action(
+    (opts: HistoryFlags, cmd: Command) =>
       ctx.action(cmd, async (env) => {
-        const { Journal } = await import('../migration/journal.js');
+        const [{ formatRequest }, { parseHistoryFilter, filterHistory }] = await Promise.all([import('./format-options.js'), import('../migration/history.js')]);
+        const { nowFor } = await import('../io.js');
+        const filter = parseHistoryFilter(opts, nowFor(env.io)());
+        const request = await formatRequest(env, opts);
+        const [{ Journal }, { renderRows, selectColumns }, { historyColumns, defaultHistoryColumns }] = await Promise.all([
+          import('../migration/journal.js'),
+          import('../ui/formats.js'),
+          import('../ui/history-view.js'),
+        ]);
+        const all = historyColumns(env.out.stdoutStyle);
+        // Checked before the journal is read: a typo in -c is a usage error whatever the journal holds.
+        if (request.columns.length > 0) selectColumns(all, all, request.columns, 'history');
         const journal = new Journal(env.io);
-        const entries = await journal.read(opts.volume !== undefined ? { volume: opts.volume } : {});
-        if (env.out.json) {
-          env.out.resultJson(entries);
-          return 0;
-        }
-        if (entries.length === 0) {
+        const entries = filterHistory(await journal.read(opts.volume !== undefined ? { volume: opts.volume } : {}), filter);
+        const columns = selectColumns(all, defaultHistoryColumns(all, entries, request.format), request.columns, 'history');
+        if (entries.length === 0 && !env.out.json) {
+          const filtered = opts.volume !== undefined || filter.sinceMs !== undefined || filter.cloud !== undefined;
           env.out.info(
-            opts.volume !== undefined
+            opts.volume !== undefined && filter.sinceMs === undefined && filter.cloud === undefined
               ? `No journal entries for volume ${opts.volume} in ${journal.path}.`
-              : `The journal is empty (${journal.path}).`,
+              : filtered
+                ? `No journal entries match in ${journal.path}.`
+                : `The journal is empty (${journal.path}).`,
           );
-          return 0;
         }
-        const { renderTable } = await import('../ui/table.js');
-        type Entry = (typeof entries)[number];
-        // The cloud column only when the journal spans several clouds.
-        const clouds = new Set(entries.map((e) => e.cloud));
-        const lines = renderTable<Entry>(
-          [
-            { header: 'Time', value: (e) => e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z') },
-            ...(clouds.size > 1 ? [{ header: 'Cloud', value: (e: Entry) => e.cloud }] : []),
-            { header: 'Action', value: (e) => e.action },
-            { header: 'Volume', value: (e) => (e.volume_name ? `${e.volume_name} (${e.volume_id})` : e.volume_id) },
-            { header: 'From', value: (e) => e.source_host ?? '-' },
-            { header: 'To', value: (e) => e.destination ?? '-' },
-            {
-              header: 'Outcome',
-              value: (e) => e.outcome,
-              color: (padded, e) =>
-                e.outcome === 'success' ? env.out.stdoutStyle.green(padded) : ['error', 'rejected', 'unknown', 'no-op', 'unclean'].includes(e.outcome) ? env.out.stdoutStyle.red(padded) : padded,
-            },
-            { header: 'Reason', value: (e) => e.reason ?? '-' },
-          ],
-          entries,
-        );
-        for (const line of lines) env.out.result(line);
+        env.out.resultWrite(await renderRows({ request, columns, document: (entry) => entry }, entries));
         return 0;
       }),
-    );
+  );
 }

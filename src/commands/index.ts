@@ -11,6 +11,7 @@ import { registerHistory } from './history.js';
 import { registerSandbox } from './sandbox.js';
 import { registerSmoke } from './smoke.js';
 import { registerRecover } from './recover.js';
+import { registerDoctor } from './doctor.js';
 
 /**
  * Every command, in help order. Each module only declares its options; heavy modules are imported inside
@@ -28,5 +29,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerSandbox,
   registerSmoke,
   registerRecover,
+  registerDoctor,
   registerCompletion,
 ];

@@ -8,5 +8,5 @@ export async function journalCloser(env: CommandEnv, client: BlockStorageClient,
   const [{ JournalCloser }, { journalCloudName }] = await Promise.all([import('../migration/journal-close.js'), import('../migration/journal.js')]);
   const settings = await env.settings();
   const cloud = journalCloudName(env.globals.osCloud ?? env.io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
-  return JournalCloser.load(env.io, cloud, observedBy);
+  return JournalCloser.load(env.io, cloud, observedBy, (line) => env.out.warn(line));
 }

@@ -1,26 +1,29 @@
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { addFormatOptions, type FormatFlags } from './format-options.js';
 
 export function registerPools(program: Command, ctx: CommandContext): void {
-  program
+  const command = program
     .command('pools')
     .description('list backend pools (host@backend#pool) with capacity and the migration_progress_report capability')
-    .summary('list pools with capacity and progress reporting')
-    .action((_opts: Record<string, unknown>, cmd: Command) =>
-      ctx.action(cmd, async (env) => {
-        const client = await env.client();
-        const pools = await client.getPools();
-        if (env.out.json) {
-          env.out.resultJson(pools);
-          return 0;
-        }
-        if (pools.length === 0) {
-          env.out.info('No pools found (is a cinder-volume service up and reporting?).');
-          return 0;
-        }
-        const { renderPools } = await import('../ui/volume-view.js');
-        for (const line of renderPools([...pools].sort((a, b) => a.name.localeCompare(b.name)))) env.out.result(line);
-        return 0;
-      }),
-    );
+    .summary('list pools with capacity and progress reporting');
+  addFormatOptions(command, "Name, Backend, Free, Total, 'Progress report', 'Report interval'").action((opts: FormatFlags, cmd: Command) =>
+    ctx.action(cmd, async (env) => {
+      const { formatRequest } = await import('./format-options.js');
+      const [request, { renderRows, selectColumns }, { poolColumns }] = await Promise.all([
+        formatRequest(env, opts),
+        import('../ui/formats.js'),
+        import('../ui/volume-view.js'),
+      ]);
+      const all = poolColumns();
+      const columns = selectColumns(all, all.slice(0, 5), request.columns, 'pools');
+      const client = await env.client();
+      const pools = await client.getPools();
+      if (pools.length === 0 && !env.out.json) env.out.info('No pools found (is a cinder-volume service up and reporting?).');
+      // json without -c keeps the API's order and objects, as --json always printed them; the others sort by name.
+      const rows = request.format === 'json' && request.columns.length === 0 ? pools : [...pools].sort((a, b) => a.name.localeCompare(b.name));
+      env.out.resultWrite(await renderRows({ request, columns, document: (pool) => pool }, rows));
+      return 0;
+    }),
+  );
 }

@@ -8,7 +8,7 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
     .description('run a local Cinder-compatible Block Storage API with migration status, progress and notifications (no cloud needed)')
     .summary('run a local Cinder-compatible API (no cloud needed)')
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 picks a free port)', '8776')
+    .option('--port <port>', 'port to listen on (default: a free port, named on the first output line)')
     .option('--data-dir <dir>', 'state, volume files, sandbox.log and notifications.jsonl, kept after the sandbox stops (default: a new temporary directory, removed when it stops)')
     .option('--seed <name>', 'create demo volumes on every pool on first start: demo or none', 'none')
     .option('--report-interval <seconds>', 'migration_progress_report_interval: how often progress is logged and notified', '5')
@@ -26,7 +26,9 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
         try {
           options = parseSandboxFlags({
             host: opts.host,
-            port: opts.port,
+            // A free port unless one is asked for: 8776 is Cinder's own, and on a Cinder host a sandbox there would
+            // fail while the export line pasted from elsewhere reached the real API.
+            port: opts.port ?? '0',
             dataDir: opts.dataDir,
             seed: opts.seed,
             reportInterval: opts.reportInterval,
@@ -48,7 +50,12 @@ export function registerSandbox(program: Command, ctx: CommandContext): void {
           if (err instanceof DataDirInUseError) throw new UsageError(err.message, { hint: 'use another --data-dir, or stop that sandbox first' });
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
-            throw new UnavailableError(`cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8776}: ${(err as Error).message}`);
+            throw new UnavailableError(`cannot listen on ${options.host ?? '127.0.0.1'}:${options.port}: ${(err as Error).message}`, {
+              hint:
+                code === 'EADDRINUSE'
+                  ? `Something else listens on port ${options.port}${options.port === 8776 ? " (8776 is Cinder's own: on a Cinder host, the real Block Storage API)" : ''}; leave --port out for a free port.`
+                  : undefined,
+            });
           }
           throw err;
         }

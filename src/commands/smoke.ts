@@ -10,6 +10,9 @@ interface SmokeFlags {
   interval?: string;
   junit?: string;
   keep?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  concurrency?: string;
 }
 
 export function registerSmoke(program: Command, ctx: CommandContext): void {
@@ -25,6 +28,9 @@ export function registerSmoke(program: Command, ctx: CommandContext): void {
     .option('--interval <seconds>', 'poll interval', '2')
     .option('--junit <file>', 'write a JUnit XML report: one test case per pair')
     .option('--keep', 'do not delete the test volumes (for debugging)')
+    .option('--concurrency <n>', 'pairs run at once, each with its own volume', '1')
+    .option('--dry-run', 'list the pairs and the volumes it would create; create and send nothing')
+    .option('-y, --yes', 'do not ask for confirmation on a terminal (off a terminal smoke never asks)')
     .action((opts: SmokeFlags, cmd: Command) => ctx.action(cmd, (env) => smoke(env, opts)));
 }
 
@@ -43,19 +49,38 @@ async function smoke(env: CommandEnv, flags: SmokeFlags): Promise<number> {
     if (pools.length < 2) throw new UsageError(`--pools needs at least two pools (got ${pools[0]})`);
   }
   if (flags.junit === '') throw new UsageError(`invalid value for --junit: '' (expected a file name)`);
+  const concurrency = Number(flags.concurrency ?? '1');
+  if (!/^\d+$/.test(String(flags.concurrency ?? '1')) || concurrency < 1) {
+    throw new UsageError(`invalid value for --concurrency: '${flags.concurrency}' (expected a whole number, at least 1)`);
+  }
   const settings = await env.settings();
   const timeoutMs = parseDuration(flags.timeout ?? settings.timeout ?? '30m', '--timeout');
 
   const client = await env.client();
   const { Journal, journalCloudName } = await import('../migration/journal.js');
-  const { runSmoke, smokeSuite } = await import('../migration/smoke/index.js');
-  const { smokeEvents, printSmokeSummary } = await import('../ui/smoke-presenter.js');
+  const { planSmoke, runSmoke, smokeSuite } = await import('../migration/smoke/index.js');
+  const { smokeEvents, printSmokeSummary, printSmokePlan } = await import('../ui/smoke-presenter.js');
+  const { nowFor } = await import('../io.js');
   const cloud = journalCloudName(env.globals.osCloud ?? io.env.OS_CLOUD ?? settings.cloud, client.endpoint);
+  const options = { pools, sizeGiB: size, lock: Boolean(flags.lock), volumeType: flags.volumeType, timeoutMs, intervalMs, keep: Boolean(flags.keep), concurrency };
 
-  const run = await runSmoke(
-    { pools, sizeGiB: size, lock: Boolean(flags.lock), volumeType: flags.volumeType, timeoutMs, intervalMs, keep: Boolean(flags.keep) },
-    { io, client, journal: new Journal(io, { onWriteError: (line) => out.warn(line) }), cloud, events: smokeEvents(out), interruption: env.interruption },
-  );
+  // The plan reads pools and types only; the dry run ends there, the run asks first on a terminal.
+  const plan = await planSmoke(client, options, nowFor(io)());
+  const asks = !flags.dryRun && !flags.yes && io.isTTY && io.stdin !== undefined;
+  if (flags.dryRun || asks) printSmokePlan(out, plan, { concurrency, lock: options.lock, keep: options.keep, dryRun: Boolean(flags.dryRun) });
+  if (flags.dryRun) return 0;
+  if (asks) {
+    const [{ askConfirmation }, { InterruptedError }] = await Promise.all([import('../ui/evacuate-confirm.js'), import('../errors.js')]);
+    const n = plan.pairs.length;
+    const answer = await askConfirmation(io, `Create ${n} test volume${n === 1 ? '' : 's'} of ${size} GiB and migrate them (${n} pair${n === 1 ? '' : 's'})?`);
+    if (answer === 'interrupted') throw new InterruptedError('interrupted before anything was created');
+    if (answer === 'no') {
+      out.info('Nothing was created.');
+      return 0;
+    }
+  }
+
+  const run = await runSmoke(options, { io, client, journal: new Journal(io, { onWriteError: (line) => out.warn(line) }), cloud, events: smokeEvents(out, { concurrency }), interruption: env.interruption }, plan);
 
   let junitPath: string | undefined;
   if (flags.junit) {

@@ -8,6 +8,7 @@ import type { RequestEvents } from '../migration/events.js';
 import type { JournalHook } from '../migration/journal-hook.js';
 import type { ProgressSink } from '../migration/progress.js';
 import type { ProgressSources } from '../migration/sources/sources.js';
+import type { Forecaster } from '../migration/move-forecast.js';
 import type { Io } from '../io.js';
 import { UsageError } from '../errors.js';
 
@@ -48,6 +49,7 @@ export interface RequestDeps {
   resolveIntervalMs: (volume: Volume, destination?: string | null) => Promise<number>;
   sources?: ProgressSources;
   journal: JournalHook;
+  forecast?: Forecaster;
 }
 
 /**
@@ -64,6 +66,10 @@ export async function requestWiring(
   const { notificationsFor } = await import('./notify-wiring.js');
   const notifications = await notificationsFor(env, opts.notify, waits, '--wait');
   const deps = await requestDeps(env, settings, intervalMs);
+  if (opts.dryRun) {
+    const { createForecaster, sourceAccess } = await import('../migration/move-forecast.js');
+    deps.forecast = createForecaster(deps.client, sourceAccess(settings.ceph, env.io.env));
+  }
   if (waits) {
     const { progressSources } = await import('./sources-wiring.js');
     deps.sources = await progressSources(env, deps.client);

@@ -31,6 +31,9 @@ export interface CloudConfig {
   description: string;
   cloudName?: string;
   cloudsFile?: string;
+  /** For `volmig doctor`: the files the cloud came from, and what chose it (--os-cloud, OS_CLOUD, the settings). */
+  sourceFiles?: { clouds?: string; secure?: string; vendor?: string };
+  cloudSelectedBy?: string;
   authType: AuthType;
   /** The keystoneauth plugin name as resolved (`password`, `v3password`, `v3applicationcredential`, `token`, ...). */
   authPlugin: string;

@@ -272,6 +272,8 @@ export async function resolveCloudConfig(globals: GlobalOptions, io: Io, setting
       : 'command-line options and OS_* environment',
     cloudName: loaded?.name,
     cloudsFile: loaded?.file ?? loaded?.secureFile,
+    sourceFiles: loaded ? { clouds: loaded.file, secure: loaded.secureFile, vendor: loaded.vendorFile } : undefined,
+    cloudSelectedBy: loaded ? selectedBy : undefined,
     authType,
     authPlugin,
     auth: cloudAuth,

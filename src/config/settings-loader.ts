@@ -1,5 +1,6 @@
 import { HTTP_TIMEOUT_BOUNDS, INTERVAL_BOUNDS, parseDuration, type DurationBounds } from '../model/duration.js';
 import { UsageError } from '../errors.js';
+import { isOutputFormat, OUTPUT_FORMATS } from '../model/output-format.js';
 import type { Io } from '../io.js';
 import type { VolmigSettings } from './settings.js';
 import { validateCephSettings } from './settings-ceph.js';
@@ -56,7 +57,7 @@ function showBound(ms: number): string {
 const SETTINGS_SCHEMA: Record<Exclude<keyof VolmigSettings, 'filepath'>, Check> = {
   cloud: nonEmptyString,
   migration_progress_report_interval: boundedSeconds(INTERVAL_BOUNDS),
-  output: (v) => (v === 'table' || v === 'json' ? undefined : '"table" or "json"'),
+  output: (v) => (isOutputFormat(v) ? undefined : `one of ${OUTPUT_FORMATS.map((f) => `"${f}"`).join(', ')}`),
   timeout: duration,
   stall_timeout: duration,
   notify: nonEmptyString,

@@ -3,6 +3,8 @@
  * .volmigrc, .volmigrc.json, .volmigrc.yaml, volmig.config.js, package.json#volmig.
  * Implementation of loadSettings lives below the type; unknown keys and wrong types are usage errors naming file and key.
  */
+import type { OutputFormat } from '../model/output-format.js';
+
 export interface VolmigSettings {
   /** File the settings came from, if any (for messages). */
   filepath?: string;
@@ -10,8 +12,11 @@ export interface VolmigSettings {
   cloud?: string;
   /** Poll interval in seconds for progress watching (the seed's migration_progress_report_interval). */
   migration_progress_report_interval?: number;
-  /** Default output: 'table' (human) or 'json'. */
-  output?: 'table' | 'json';
+  /**
+   * Default output, an `-f` value: `json` for every command (as --json); `table`, `yaml`, `value` or `csv` for the
+   * commands that have -f (list, show, pools, history); the others print their tables then.
+   */
+  output?: OutputFormat;
   /** Default --timeout for waits, as a duration ("30m", "90s", "1h"). */
   timeout?: string;
   /** Default --stall-timeout for waits. */

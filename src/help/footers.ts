@@ -6,18 +6,28 @@ import { examples, list, para, type HelpBlock } from './text.js';
 
 export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
   list: [
+    para(
+      'Output as the openstack CLI prints it: -f value (values only, one volume per line), csv, yaml or json',
+      '(= --json: the API\'s volume objects; with -c, the chosen columns). -c names a column as the header',
+      'shows it, in any case; --no-headers drops the header line, so volmig list --no-headers | wc -l',
+      'counts volumes.',
+    ),
     examples(
       'volmig list --migration-status migrating --all-projects',
       'volmig list --host node1@ceph-a --long',
+      'for id in $(volmig list --status error -f value -c ID); do volmig show "$id"; done',
       "volmig list --json | jq -r '.[].id'",
     ),
   ],
   show: [
-    para('With --json: the API\'s volume object, plus volmig\'s additions under "volmig"', '({"volmig": {"target": <destination volume object or null>}}).'),
-    examples('volmig show db-1', 'volmig show db-1 --all-projects --json'),
+    para(
+      'With --json (-f json): the API\'s volume object, plus volmig\'s additions under "volmig"',
+      '({"volmig": {"target": <destination volume object or null>}}). -c picks fields by their key.',
+    ),
+    examples('volmig show db-1', 'volmig show db-1 --all-projects --json', "volmig show db-1 -f value -c 'migration status'"),
   ],
   pools: [
-    examples('volmig pools', "volmig pools --json | jq -r '.[].name'"),
+    examples('volmig pools', 'volmig pools -f value -c Name', "volmig pools --json | jq -r '.[].name'"),
   ],
   migrate: [
     list('Exit codes:', [
@@ -84,19 +94,31 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
       'interrupted, unknown), reason and request_id. no-op: Cinder said success but the volume did not',
       'move; unclean: it moved, but was attached meanwhile and left its old record behind. show, list,',
       'progress and evacuate append the end they see to an entry still open (options.observed_by).',
-      'With --json: an array of those objects.',
+      'With --json: an array of those objects. --since takes a duration back from now (2h, 7d) or an',
+      'ISO time (2026-11-27T10:00Z; local time without Z or an offset).',
     ),
-    examples('volmig history', 'volmig history --volume db-1 --json'),
+    examples('volmig history --since 12h', 'volmig history --volume db-1 --json', 'volmig history --cloud prod --limit 20 -f csv'),
   ],
   sandbox: [
-    para('The sandbox prints the export line that points volmig at it (volmig help environment, noauth).'),
-    examples('volmig sandbox --port 0 --seed demo', 'volmig sandbox --data-dir ./sandbox-state --copy-rate 50'),
+    para(
+      'The first line names the endpoint; the second is the export line that points volmig at it (noauth,',
+      'volmig help environment): paste that line, never one written for another port.',
+    ),
+    para(
+      "Without --port the sandbox listens on a free port. It does not default to 8776, Cinder's own port: on a",
+      'Cinder host a sandbox on 8776 cannot start, and an export line for 8776 pasted from notes would send',
+      "volmig's noauth admin requests to the real Block Storage API. --port 8776 still works where that port",
+      'is free; a port in use is exit 6.',
+    ),
+    examples('volmig sandbox --seed demo', 'volmig sandbox --port 0 --seed demo --copy-rate 50', 'volmig sandbox --data-dir ./sandbox-state --port 18776'),
   ],
   smoke: [
     para(
       'Each pair: a new volume is created (the Create API cannot choose a pool, so it is first migrated onto the',
       'source pool), migrated to the destination and checked: host, migration status success, status restored.',
       'Every volume smoke creates is deleted again, also after a failure or Ctrl-C; no other volume is touched.',
+      'On a terminal it shows the plan and asks first (--yes does not ask); off a terminal (CI) it runs at',
+      'once. --dry-run shows the plan only. --concurrency N runs N pairs at once.',
     ),
     list('Exit codes:', [
       ['0', 'every pair passed'],
@@ -104,7 +126,11 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
       ['2', 'usage'],
       ['130', 'interrupted'],
     ]),
-    examples('volmig smoke --lock --junit smoke.xml', 'volmig smoke --pools node1@lvm#lvm,node2@ceph#rbd --interval 5s'),
+    examples(
+      'volmig smoke --dry-run',
+      'volmig smoke --lock --junit smoke.xml',
+      'volmig smoke --pools node1@lvm#lvm,node2@ceph#rbd --concurrency 2 --yes',
+    ),
   ],
   recover: [
     para(
@@ -126,7 +152,26 @@ export const COMMAND_FOOTERS: Record<string, readonly HelpBlock[]> = {
     ]),
     examples('volmig recover db-1', 'volmig recover db-1 --assume-stuck --yes'),
   ],
+  doctor: [
+    para(
+      'doctor reads only: the versions document, one volume of your project, get_pools and os-services (a 403',
+      'from these two means no admin role). It shows where each setting came from by file, variable or flag',
+      'name, never a password, token or secret.',
+    ),
+    list('Exit codes:', [
+      ['0', 'volmig authenticates and reaches the Block Storage API (whatever the optional checks say)'],
+      ['2', 'the configuration is incomplete or wrong'],
+      ['4', 'authentication failed'],
+      ['6', 'the API cannot be reached'],
+    ]),
+    examples('volmig doctor', 'volmig --os-cloud prod doctor', 'volmig doctor --json | jq .checks'),
+  ],
   completion: [
+    para(
+      "Besides commands and options, <Tab> offers the cloud's volume names and ids, pools and volume types",
+      '(fetched within about a second, cached 30 s in $XDG_CACHE_HOME/volmig). The bash script needs no',
+      'bash-completion package and can be sourced twice.',
+    ),
     examples(
       'source <(volmig completion bash)',
       'volmig completion zsh > "${fpath[1]}/_volmig"',

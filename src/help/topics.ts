@@ -105,6 +105,7 @@ function environmentTopic(): HelpBlock[] {
       ['FORCE_COLOR', 'colour even off a terminal (0 or false: never); NO_COLOR, TERM=dumb and --no-color win over it.'],
       ['TERM', 'dumb: no colour and no animation.'],
       ['XDG_STATE_HOME', 'the journal is $XDG_STATE_HOME/volmig/journal.jsonl, else ~/.local/state/volmig/journal.jsonl.'],
+      ['XDG_CACHE_HOME', "shell completion caches the cloud's names for 30 s in $XDG_CACHE_HOME/volmig, else ~/.cache/volmig."],
       ['HOME', 'the ~ above, and the last place searched for volmig\'s settings file.'],
     ]),
     examples(
@@ -121,7 +122,9 @@ const SETTINGS_KEY_MEANINGS: Record<string, string> = {
   migration_progress_report_interval:
     'poll interval of waits and watches (migrate, retype, progress, evacuate): an interval. Default: the ' +
     "pools' own migration_progress_report_interval (migrate, retype, progress), else 5s.",
-  output: 'table or json; json makes --json the default (completion and sandbox excepted).',
+  output:
+    'the default -f: table, json, yaml, value or csv. json makes --json the default of every command (completion ' +
+    'and sandbox excepted); the others apply where -f exists (list, show, pools, history).',
   timeout: 'default --timeout of migrate --wait, retype --wait, progress --watch and smoke: a duration.',
   stall_timeout: 'default --stall-timeout of migrate --wait, retype --wait and progress --watch: a duration.',
   notify: 'publish the migrations volmig watches to this oslo.messaging transport URL (like --notify; rabbit://user:pass@host:5672/).',

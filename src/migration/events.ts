@@ -7,6 +7,7 @@
  * are the events of the request around it (migrate, retype).
  */
 import type { CheckResult } from './preflight.js';
+import type { MoveForecast } from './move-forecast.js';
 
 export type RequestAction = 'migration' | 'retype';
 
@@ -62,6 +63,8 @@ export interface CheckedEvent {
   destination: string | null;
   newType: string | null;
   checks: CheckResult[];
+  /** Driver-assisted or generic, and where progress will come from (absent when no forecaster was wired). */
+  forecast?: MoveForecast;
 }
 
 /** `--dry-run --skip-checks`: nothing checked, nothing sent. */

@@ -59,9 +59,10 @@ export class JournalCloser {
     private readonly open: Map<string, JournalEntry>,
   ) {}
 
-  static async load(io: Io, cloud: string, observedBy: string): Promise<JournalCloser> {
+  /** `onWriteError` hears, once, that an observed end could not be appended (the command itself goes on). */
+  static async load(io: Io, cloud: string, observedBy: string, onWriteError?: (message: string) => void): Promise<JournalCloser> {
     const { Journal } = await import('./journal.js');
-    const journal = new Journal(io);
+    const journal = new Journal(io, { onWriteError });
     let entries: JournalEntry[] = [];
     try {
       entries = await journal.read();

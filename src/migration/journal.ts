@@ -149,7 +149,7 @@ export function journalCloudName(cloudName: string | undefined | null, endpoint:
   return stripUrlCredentials(endpoint);
 }
 
-function stripUrlCredentials(url: string): string {
+export function stripUrlCredentials(url: string): string {
   try {
     const u = new URL(url);
     u.username = '';

@@ -3,6 +3,7 @@ import { nowFor } from '../io.js';
 import { normalizedMigrationStatus, volumeHost, volumeLabel, type Volume } from '../model/cinder.js';
 import { journalEnd, type JournalHook } from './journal-hook.js';
 import type { MigrationBaseline } from './phases.js';
+import type { Forecaster } from './move-forecast.js';
 import { preflightMigration } from './preflight.js';
 import type { ProgressSink } from './progress.js';
 import { apiReason } from './report.js';
@@ -33,6 +34,8 @@ export interface MigrateDeps extends RequestContext {
   /** Storage probes for --wait, when the server gives no number. */
   sources?: ProgressSources;
   journal?: JournalHook;
+  /** --dry-run: says whether the move will be driver-assisted or generic, and where progress will come from. */
+  forecast?: Forecaster;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,7 +81,8 @@ export async function migrateVolume(opts: MigrateRequestOptions, deps: MigrateDe
     });
 
   if (!opts.skipChecks && volume) {
-    const report = await lookUp(preflightMigration(client, volume, { host: opts.host, cluster: opts.cluster }), refuseLookup);
+    const reads = opts.dryRun && deps.forecast ? deps.forecast.sharing(client) : client;
+    const report = await lookUp(preflightMigration(reads, volume, { host: opts.host, cluster: opts.cluster }), refuseLookup);
     for (const w of report.warnings) events({ type: 'warning', message: w });
     if (report.failures.length > 0) {
       reject(events, {
@@ -93,7 +97,8 @@ export async function migrateVolume(opts: MigrateRequestOptions, deps: MigrateDe
       });
     }
     if (opts.dryRun) {
-      events({ type: 'checked', action: 'migration', volumeId: volume.id, name: volume.name, label: volumeLabel(volume), destination: destLabel, newType: null, checks: report.checks });
+      const forecast = await deps.forecast?.migration({ volume, destination: opts.host ?? null, cluster: opts.cluster, forceHostCopy: opts.forceHostCopy });
+      events({ type: 'checked', action: 'migration', volumeId: volume.id, name: volume.name, label: volumeLabel(volume), destination: destLabel, newType: null, checks: report.checks, forecast });
       return ExitCode.OK;
     }
   } else if (opts.dryRun) {

@@ -2,6 +2,7 @@ import { ExitCode, ReportedError } from '../errors.js';
 import { nowFor } from '../io.js';
 import { IN_FLIGHT_STATUSES, normalizedMigrationStatus, volumeHost, volumeLabel as label, type Volume, type VolumeType } from '../model/cinder.js';
 import { journalEnd, type JournalHook } from './journal-hook.js';
+import type { Forecaster } from './move-forecast.js';
 import { preflightRetypeMove, type CheckResult } from './preflight.js';
 import type { ProgressSink } from './progress.js';
 import { apiReason } from './report.js';
@@ -26,6 +27,8 @@ export interface RetypeDeps extends RequestContext {
   resolveIntervalMs: (volume: Volume) => Promise<number>;
   sources?: ProgressSources;
   journal?: JournalHook;
+  /** --dry-run: says whether a move will be needed, driver-assisted or generic, and where progress will come from. */
+  forecast?: Forecaster;
 }
 
 /** Cinder's retype conditions, one message each: status, migration in flight, consistency group, same type. */
@@ -96,7 +99,8 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
       });
     }
     if (opts.dryRun) {
-      events({ type: 'checked', action: 'retype', volumeId: volume.id, name: volume.name, label: label(volume), destination: null, newType: type.name, checks });
+      const forecast = await deps.forecast?.retype({ volume, type, migrationPolicy: opts.migrationPolicy });
+      events({ type: 'checked', action: 'retype', volumeId: volume.id, name: volume.name, label: label(volume), destination: null, newType: type.name, checks, forecast });
       return ExitCode.OK;
     }
   } else if (opts.dryRun) {

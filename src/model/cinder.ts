@@ -168,6 +168,8 @@ export function faultNameFor(status: number): string {
 
 /** The highest microversion volmig speaks (the sandbox serves the progress contract at this version). */
 export const VOLMIG_MAX_MICROVERSION = '3.72';
+/** The microversion at which the sandbox's progress contract (migration_progress) is served. */
+export const PROGRESS_MICROVERSION = '3.72';
 
 /** Host and migration status as volmig reads them, admin keys first. */
 export function volumeHost(v: Volume): string | null {

@@ -3,6 +3,8 @@ import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, MoveState } 
 import type { Volume } from '../model/cinder.js';
 import { volumeHost } from '../model/cinder.js';
 import { renderTable, type Column } from './table.js';
+import type { MoveForecast } from '../migration/move-forecast.js';
+import { forecastLines } from './request-presenter.js';
 
 /** What a person calls a volume in a line: its name, else its id. */
 export function volumeLabel(v: Volume): string {
@@ -73,7 +75,11 @@ export function startedLine(s: MoveState): string {
 const ORDER_WORDS = { size: 'largest first', created: 'oldest first' } as const;
 
 /** The plan as people read it (the result of --dry-run, and what is shown before the confirmation). */
-export function renderPlan(plan: EvacuationPlan, limits: { concurrency: number; maxPerDestination: number }): string[] {
+export function renderPlan(
+  plan: EvacuationPlan,
+  limits: { concurrency: number; maxPerDestination: number },
+  forecasts?: ReadonlyMap<string, MoveForecast>,
+): string[] {
   const r = plan.request;
   const follows = plan.moves.filter((m) => m.action === 'follow');
   const migrates = plan.moves.filter((m) => m.action === 'migrate');
@@ -102,7 +108,14 @@ export function renderPlan(plan: EvacuationPlan, limits: { concurrency: number; 
       { header: 'To', value: (m) => m.destination ?? '(as requested earlier)' },
       { header: 'Action', value: (m) => (m.action === 'follow' ? 'follow (in flight)' : 'migrate') },
     ];
+    if (forecasts) {
+      cols.push(
+        { header: 'Kind', value: (m) => forecasts.get(m.volume.id)?.kind ?? '-' },
+        { header: 'Progress', value: (m) => forecasts.get(m.volume.id)?.progress ?? '-' },
+      );
+    }
     lines.push(...renderTable(cols, plan.moves).map((l) => '  ' + l));
+    if (forecasts && forecasts.size > 0) lines.push(...forecastGroups(plan, forecasts));
   }
   if (plan.refusals.length) {
     lines.push('', 'Refused (will not be moved):');
@@ -116,6 +129,25 @@ export function renderPlan(plan: EvacuationPlan, limits: { concurrency: number; 
   if (plan.alreadyMoved.length) {
     lines.push('', 'Moved by an earlier run of this evacuation (skipped):');
     for (const a of plan.alreadyMoved) lines.push(`  ${a.volume_id}  ${a.volume_name ?? '-'}  -> ${a.destination ?? '?'}  (${a.time})`);
+  }
+  return lines;
+}
+
+/** The forecasts' reasons, once for each group of moves that share them (an evacuation usually has one or two). */
+function forecastGroups(plan: EvacuationPlan, forecasts: ReadonlyMap<string, MoveForecast>): string[] {
+  const groups = new Map<string, { forecast: MoveForecast; names: string[] }>();
+  for (const m of plan.moves) {
+    const f = forecasts.get(m.volume.id);
+    if (!f) continue;
+    const key = `${f.kind}|${f.kindReason}|${f.progress}|${f.progressReason}`;
+    const group = groups.get(key) ?? { forecast: f, names: [] };
+    group.names.push(m.volume.name ?? m.volume.id);
+    groups.set(key, group);
+  }
+  const lines = ['', 'How they will move:'];
+  for (const { forecast, names } of groups.values()) {
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+    lines.push(`  ${shown}:`, ...forecastLines(forecast).map((l) => `    ${l}`));
   }
   return lines;
 }

@@ -1,6 +1,8 @@
 import { volumeHost } from '../model/cinder.js';
 import type { AggregateProgress, EvacuationOutcome, EvacuationPlan, EvacuationRenderer, MoveState } from '../migration/evacuate/index.js';
+import type { MoveForecast } from '../migration/move-forecast.js';
 import type { Output } from './output.js';
+import { forecastJson } from './request-presenter.js';
 import { durationOf } from './evacuate-format.js';
 import { progressEvent } from './progress-format.js';
 
@@ -18,7 +20,12 @@ function aggregateJson(a: AggregateProgress): Record<string, unknown> {
   };
 }
 
-export function planJson(plan: EvacuationPlan, dryRun: boolean, limits: { concurrency: number; maxPerDestination: number }): Record<string, unknown> {
+export function planJson(
+  plan: EvacuationPlan,
+  dryRun: boolean,
+  limits: { concurrency: number; maxPerDestination: number },
+  forecasts?: ReadonlyMap<string, MoveForecast>,
+): Record<string, unknown> {
   return {
     event: 'plan',
     dry_run: dryRun,
@@ -36,6 +43,7 @@ export function planJson(plan: EvacuationPlan, dryRun: boolean, limits: { concur
       source_host: volumeHost(m.volume),
       destination: m.destination,
       action: m.action,
+      ...forecastJson(forecasts?.get(m.volume.id)),
     })),
     refusals: plan.refusals.map((r) => ({ volume_id: r.volume.id, name: r.volume.name ?? null, size: r.volume.size, reason: r.reason })),
     already_moved: plan.alreadyMoved,

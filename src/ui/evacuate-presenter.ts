@@ -2,19 +2,26 @@ import type { EvacuationOutcome, EvacuationPlan, EvacuationRenderer } from '../m
 import { nowFor } from '../io.js';
 import * as fmt from './evacuate-format.js';
 import * as json from './evacuate-json.js';
+import type { MoveForecast } from '../migration/move-forecast.js';
 import type { Output } from './output.js';
 
 /**
  * The plan before anything is sent: its warnings, then the plan itself (on stdout for --dry-run, where it is the
  * result; on stderr otherwise, where it precedes the confirmation).
  */
-export function printPlan(out: Output, plan: EvacuationPlan, limits: { concurrency: number; maxPerDestination: number }, dryRun: boolean): void {
+export function printPlan(
+  out: Output,
+  plan: EvacuationPlan,
+  limits: { concurrency: number; maxPerDestination: number },
+  dryRun: boolean,
+  forecasts?: ReadonlyMap<string, MoveForecast>,
+): void {
   for (const w of plan.warnings) out.warn(w);
   if (out.json) {
-    out.resultJson(json.planJson(plan, dryRun, limits), { lines: true });
+    out.resultJson(json.planJson(plan, dryRun, limits, forecasts), { lines: true });
     return;
   }
-  for (const line of fmt.renderPlan(plan, limits)) (dryRun ? out.result.bind(out) : out.info.bind(out))(line);
+  for (const line of fmt.renderPlan(plan, limits, forecasts)) (dryRun ? out.result.bind(out) : out.info.bind(out))(line);
 }
 
 /** JSON lines with --json, bars on an interactive terminal, plain lines otherwise. */

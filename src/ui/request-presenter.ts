@@ -1,3 +1,4 @@
+import type { MoveForecast } from '../migration/move-forecast.js';
 import type { AcceptedEvent, CheckedEvent, ReconciledEvent, RejectedEvent, RequestEvent, RequestEvents } from '../migration/events.js';
 import { ADMIN_ROLE_HINT } from '../errors.js';
 import type { Output } from './output.js';
@@ -33,6 +34,7 @@ export function createRequestPresenter(out: Output): RequestEvents {
         if (!out.json) {
           for (const c of event.checks) out.info(`  ok  ${c.check}${c.detail ? `: ${c.detail}` : ''}`);
           out.result(dryRunLine(event));
+          if (event.forecast) for (const line of forecastLines(event.forecast)) out.result(line);
         }
         break;
       case 'dry-run-unchecked':
@@ -54,6 +56,21 @@ export function createRequestPresenter(out: Output): RequestEvents {
     }
     if (out.json && json) out.resultJson(json, { lines: true });
   };
+}
+
+/** A dry run's forecast in two lines: how the data will move, and where progress will come from. */
+export function forecastLines(f: MoveForecast): string[] {
+  const kind = f.kind === 'none' ? 'no migration' : f.kind === 'unknown' ? 'driver-assisted or generic' : f.kind;
+  const move = `Move: ${kind}: ${f.kindReason}.`;
+  if (!f.copiesData) return [move, 'Progress: none needed (no data moves).'];
+  const progress = f.progress === 'none' ? 'Progress: no source gives numbers (phase and elapsed time only)' : `Progress: from ${f.progress === 'server' ? 'the server' : f.progress}`;
+  return [move, f.progressReason ? `${progress}: ${f.progressReason}.` : `${progress}.`];
+}
+
+/** The forecast's JSON fields (`checked`, and each move of evacuate's `plan`). */
+export function forecastJson(f: MoveForecast | undefined): Record<string, unknown> {
+  if (!f) return {};
+  return { kind: f.kind, kind_reason: f.kindReason, progress_source: f.progress, progress_reason: f.progressReason };
 }
 
 function dryRunLine(e: CheckedEvent): string {
@@ -112,6 +129,7 @@ function requestEventJson(e: RequestEvent): Record<string, unknown> | null {
         ...(e.action === 'retype' ? { new_type: e.newType } : { destination: e.destination }),
         checks: e.checks,
         would_send: true,
+        ...forecastJson(e.forecast),
       };
     case 'dry-run-unchecked':
       return { event: 'checked', volume_id: null, checks: [], would_send: true, unchecked: true };

@@ -1,12 +1,17 @@
-import type { SmokeCaseResult, SmokeEvents, SmokeRun } from '../migration/smoke/index.js';
+import type { SmokeCaseResult, SmokeEvents, SmokePlan, SmokeRun } from '../migration/smoke/index.js';
 import { formatClock } from '../model/duration.js';
 import type { Output } from './output.js';
+import { renderTable, type Column } from './table.js';
 
-/** What `volmig smoke` prints as it goes: a line per pair and step on stderr, a PASS/FAIL line per case on stdout. */
-export function smokeEvents(out: Output): SmokeEvents {
+/**
+ * What `volmig smoke` prints as it goes: a line per pair and step on stderr, a PASS/FAIL line per case on stdout.
+ * With several pairs at once each step line names its pair (`[3/12] migrating to ...`), as lines interleave.
+ */
+export function smokeEvents(out: Output, options: { concurrency?: number } = {}): SmokeEvents {
+  const parallel = (options.concurrency ?? 1) > 1;
   return {
     begin: (pair, i, total) => out.info(`[${i + 1}/${total}] ${pair.source} -> ${pair.destination}${pair.locked ? ' (locked)' : ''}`),
-    step: (_pair, text) => out.info(`  ${text}`),
+    step: (_pair, text, i, total) => out.info(parallel ? `[${i + 1}/${total}]   ${text}` : `  ${text}`),
     warn: (line) => out.warn(line),
     result: (r) => {
       if (out.json) {
@@ -59,4 +64,43 @@ export function printSmokeSummary(out: Output, run: SmokeRun, exitCode: number, 
   if (junitPath) out.info(`JUnit report: ${junitPath}`);
   if (run.leftovers.length) out.error(`Could not delete these test volumes: ${run.leftovers.join(' ')} (delete them by hand; volmig recover helps with a stuck migration).`);
   if (kept.length) out.info(`Kept (--keep): ${kept.join(' ')}`);
+}
+
+/**
+ * What a smoke run will do, before anything is created: the pairs and the volume each creates. The result of
+ * --dry-run (stdout; one `plan` JSON line with --json), and what the confirmation on a terminal asks about (stderr).
+ */
+export function printSmokePlan(out: Output, plan: SmokePlan, options: { concurrency: number; lock: boolean; keep: boolean; dryRun: boolean }): void {
+  const n = plan.pairs.length;
+  if (out.json) {
+    if (!options.dryRun) return;
+    out.resultJson(
+      {
+        event: 'plan',
+        dry_run: true,
+        pools: plan.pools,
+        volume_type: plan.volumeType,
+        size_gib: plan.sizeGiB,
+        lock: options.lock,
+        concurrency: options.concurrency,
+        keep: options.keep,
+        pairs: plan.pairs.map((p) => ({ name: p.name, source: p.pair.source, destination: p.pair.destination, locked: p.pair.locked, volume_name: p.volumeName })),
+      },
+      { lines: true },
+    );
+    return;
+  }
+  const print = options.dryRun ? (line: string) => out.result(line) : (line: string) => out.info(line);
+  print(`Smoke plan: ${n} pair${n === 1 ? '' : 's'} between ${plan.pools.length} pools, ${options.concurrency === 1 ? 'one at a time' : `${Math.min(options.concurrency, n)} at a time`}`);
+  print(
+    `Each pair creates one ${plan.sizeGiB} GiB volume of type ${plan.volumeType}, moves it onto the source pool if the scheduler put it elsewhere, migrates it${options.lock ? ' (locked pairs: with lock_volume)' : ''}, checks it and ${options.keep ? 'keeps it (--keep)' : 'deletes it'}.`,
+  );
+  const rows = plan.pairs.map((p, i) => ({ n: `${i + 1}`, name: p.name, volume: p.volumeName }));
+  const cols: Column<(typeof rows)[number]>[] = [
+    { header: '#', value: (r) => r.n, align: 'right' },
+    { header: 'Pair', value: (r) => r.name },
+    { header: 'Volume it creates', value: (r) => r.volume },
+  ];
+  for (const line of renderTable(cols, rows)) print(`  ${line}`);
+  if (options.dryRun) print('Dry run: nothing was created and nothing was sent.');
 }

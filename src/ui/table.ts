@@ -11,9 +11,9 @@ export interface Column<R> {
 
 const GAP = '  ';
 
-/** Column widths from the header and the given rows' plain text. */
-function columnWidths<R>(columns: Column<R>[], rows: R[]): number[] {
-  return columns.map((col) => rows.reduce((w, row) => Math.max(w, visibleLength(col.value(row))), col.header.length));
+/** Column widths from the header (unless it is not printed) and the given rows' plain text. */
+export function columnWidths<R>(columns: Column<R>[], rows: R[], headers = true): number[] {
+  return columns.map((col) => rows.reduce((w, row) => Math.max(w, visibleLength(col.value(row))), headers ? col.header.length : 0));
 }
 
 /**
@@ -52,10 +52,17 @@ function headerLine<R>(columns: Column<R>[], widths: number[]): string {
   );
 }
 
-/** A whole table as lines: a header, then one line per row. */
-export function renderTable<R>(columns: Column<R>[], rows: R[]): string[] {
-  const widths = columnWidths(columns, rows);
-  return [headerLine(columns, widths), ...rows.map((row) => formatLine(columns, widths, columns.map((c) => c.value(row)), row))];
+export interface TableOptions {
+  /** Print the header line (default); `--no-headers` turns it off. */
+  headers?: boolean;
+}
+
+/** A whole table as lines: a header (unless turned off), then one line per row. */
+export function renderTable<R>(columns: Column<R>[], rows: R[], options: TableOptions = {}): string[] {
+  const headers = options.headers ?? true;
+  const widths = columnWidths(columns, rows, headers);
+  const body = rows.map((row) => formatLine(columns, widths, columns.map((c) => c.value(row)), row));
+  return headers ? [headerLine(columns, widths), ...body] : body;
 }
 
 /**
@@ -69,11 +76,16 @@ export class StreamingTable<R> {
   private widths: number[] | undefined;
   private count = 0;
 
+  private readonly headers: boolean;
+
   constructor(
     private readonly columns: Column<R>[],
     private readonly writeLine: (line: string) => void,
     private readonly bufferRows = 1000,
-  ) {}
+    options: TableOptions = {},
+  ) {
+    this.headers = options.headers ?? true;
+  }
 
   push(row: R): void {
     this.count += 1;
@@ -86,8 +98,8 @@ export class StreamingTable<R> {
   }
 
   private flush(): void {
-    this.widths = columnWidths(this.columns, this.buffered);
-    this.writeLine(headerLine(this.columns, this.widths));
+    this.widths = columnWidths(this.columns, this.buffered, this.headers);
+    if (this.headers) this.writeLine(headerLine(this.columns, this.widths));
     for (const row of this.buffered) {
       this.writeLine(formatLine(this.columns, this.widths, this.columns.map((c) => c.value(row)), row));
     }

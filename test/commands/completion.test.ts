@@ -14,7 +14,7 @@ test.each(Object.entries(FILES))('completions/%s equals what `volmig completion`
 });
 
 test('each script calls volmig back with the `complete --` protocol', async () => {
-  expect((await runVolmig(['completion', 'bash'])).stdout).toContain('requestComp="volmig complete -- ${words[@]:1}"');
+  expect((await runVolmig(['completion', 'bash'])).stdout).toContain('out=$(volmig complete -- "${words[@]:1}" "$cur" 2>/dev/null) || return 0');
   expect((await runVolmig(['completion', 'zsh'])).stdout).toMatch(/^#compdef volmig\n/);
   expect((await runVolmig(['completion', 'fish'])).stdout).toContain('complete -c volmig');
 });

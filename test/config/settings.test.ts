@@ -92,7 +92,7 @@ describe('loadSettings', () => {
   it.each([
     ['http_timeout', '"fast"', 'a number of seconds or a duration such as "30s" or "2m", from 1s to 1h, not "fast"'],
     ['connect_timeout', '-1', 'a number of seconds or a duration such as "30s" or "2m", from 1s to 1h, not -1'],
-    ['output', '"xml"', '"table" or "json", not "xml"'],
+    ['output', '"xml"', 'one of "table", "json", "yaml", "value", "csv", not "xml"'],
     ['timeout', '"soon"', 'a duration such as "90s", "30m" or "1h", not "soon"'],
     ['stall_timeout', '"0s"', 'a duration such as "90s", "30m" or "1h", not "0s"'],
     ['cloud', '42', 'a non-empty string, not 42'],

@@ -48,7 +48,7 @@ test('every footer in src/help/footers.ts belongs to a command, and every comman
 
 test('the command list is the one the tests below go through', () => {
   expect(commands).toEqual([
-    'list', 'show', 'pools', 'migrate', 'retype', 'progress', 'evacuate', 'history', 'sandbox', 'smoke', 'recover', 'completion', 'help',
+    'list', 'show', 'pools', 'migrate', 'retype', 'progress', 'evacuate', 'history', 'sandbox', 'smoke', 'recover', 'doctor', 'completion', 'help',
   ]);
 });
 

@@ -31,7 +31,7 @@ export type JsonCommand = 'migrate' | 'retype' | 'progress' | 'evacuate' | 'smok
 
 /** Which schema an event of a command follows (`summary` means one thing for evacuate and another for smoke). */
 export function schemaNameFor(command: JsonCommand, event: string): string {
-  if (event === 'summary') return `${command}.summary`;
+  if (event === 'summary' || (command === 'smoke' && event === 'plan')) return `${command}.${event}`;
   return event;
 }
 

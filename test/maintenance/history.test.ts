@@ -80,3 +80,55 @@ describe('volmig history across clouds and errors', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('volmig history --since, --cloud, --limit and -f', () => {
+  async function seedClouds() {
+    await seed();
+    const journal = new Journal({ stdout: capture(), stderr: capture(), env: { XDG_STATE_HOME: dir }, isTTY: false, cwd: dir });
+    await journal.append({ cloud: 'staging', time: '2026-11-28T09:00:00.000Z', action: 'migrate', volume_id: 'cccc', volume_name: 'web', source_host: 'a', destination: 'b', options: {}, outcome: 'error', reason: 'boom' });
+    await journal.append({ cloud: 'prod', time: '2026-11-28T10:00:00.000Z', action: 'recover', volume_id: 'aaaa', volume_name: 'db', source_host: null, destination: null, options: {}, outcome: 'success' });
+  }
+  // "now" for --since durations: 2026-11-28T11:00:00Z
+  const now = () => Date.parse('2026-11-28T11:00:00.000Z');
+  const run = (args: string[]) => runVolmig(['history', ...args], { env: { XDG_STATE_HOME: dir }, now });
+
+  it('--since takes a duration back from now or an ISO time; --cloud one cloud; --limit the most recent n', async () => {
+    await seedClouds();
+    const ids = async (args: string[]) => (await run([...args, '-f', 'value', '-c', 'Time'])).stdout.trim().split('\n').filter(Boolean);
+    expect(await ids(['--since', '3h'])).toEqual(['2026-11-28T09:00:00.000Z', '2026-11-28T10:00:00.000Z']);
+    expect(await ids(['--since', '2026-11-27T10:02:00Z'])).toEqual(['2026-11-27T10:02:00.000Z', '2026-11-27T10:03:00.000Z', '2026-11-28T09:00:00.000Z', '2026-11-28T10:00:00.000Z']);
+    expect(await ids(['--since', '2026-11-28'])).toEqual(['2026-11-28T09:00:00.000Z', '2026-11-28T10:00:00.000Z']);
+    expect(await ids(['--cloud', 'prod', '--limit', '2'])).toEqual(['2026-11-27T10:03:00.000Z', '2026-11-28T10:00:00.000Z']);
+    expect(await ids(['--cloud', 'staging', '--volume', 'web'])).toEqual(['2026-11-28T09:00:00.000Z']);
+    expect(await ids(['--limit', '1', '--since', '1d'])).toEqual(['2026-11-28T10:00:00.000Z']);
+  });
+
+  it('the table drops Cloud when the entries shown are of one cloud; value and csv always carry it', async () => {
+    await seedClouds();
+    const table = await run(['--cloud', 'prod', '--since', '2026-11-28']);
+    expect(table.stdout).toBe(['Time                  Action   Volume     From  To  Outcome  Reason', '2026-11-28 10:00:00Z  recover  db (aaaa)  -     -   success  -', ''].join('\n'));
+    const value = await run(['--cloud', 'prod', '--since', '2026-11-28', '-f', 'value']);
+    expect(value.stdout).toBe('2026-11-28T10:00:00.000Z prod recover aaaa None None success None\n');
+    const csv = await run(['--limit', '1', '-f', 'csv', '-c', 'volume id', '-c', 'VOLUME NAME', '-c', 'request id', '-c', 'outcome']);
+    expect(csv.stdout).toBe('"Outcome","Volume ID","Volume name","Request ID"\n"success","aaaa","db",""\n');
+    const json = await run(['--limit', '1', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { time: '2026-11-28T10:00:00.000Z', cloud: 'prod', action: 'recover', volume_id: 'aaaa', volume_name: 'db', source_host: null, destination: null, options: {}, outcome: 'success' },
+    ]);
+  });
+
+  it('nothing matches: a message on stderr, nothing on stdout ([] with --json)', async () => {
+    await seedClouds();
+    expect(await run(['--since', '10m'])).toEqual({ code: 0, stdout: '', stderr: `No journal entries match in ${join(dir, 'volmig', 'journal.jsonl')}.\n` });
+    expect((await run(['--cloud', 'nowhere', '-f', 'json'])).stdout).toBe('[]\n');
+  });
+
+  it.each([
+    [['--since', 'yesterday'], "Error: invalid value for --since: 'yesterday' (expected a duration such as 90m, 2h or 7d, or an ISO time such as 2026-11-27T10:00:00Z)"],
+    [['--since', '2026-13-45'], "Error: invalid value for --since: '2026-13-45' (expected a duration such as 90m, 2h or 7d, or an ISO time such as 2026-11-27T10:00:00Z)"],
+    [['--limit', '0'], "Error: invalid value for --limit: '0' (expected a positive whole number)"],
+    [['-c', 'When'], "Error: unknown column for -c: 'When' (the columns of volmig history: Time, Cloud, Action, Volume, From, To, Outcome, Reason, Volume ID, Volume name, Request ID)"],
+  ])('history %j is a usage error (exit 2)', async (args, message) => {
+    expect(await run(args)).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
+  });
+});

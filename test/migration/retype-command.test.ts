@@ -97,7 +97,14 @@ describe('retype', () => {
     api.get('/scheduler-stats/get_pools').query({ detail: 'true' }).reply(200, { pools: POOLS });
     const r = await volmig(['retype', ID, 'type-b', '--dry-run']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`Dry run: every pre-flight check passed; volume mig-vol (${ID}) can be retyped to type-b. Nothing was sent.\n`);
+    expect(r.stdout).toBe(
+      [
+        `Dry run: every pre-flight check passed; volume mig-vol (${ID}) can be retyped to type-b. Nothing was sent.`,
+        'Move: no migration: type type-b pins backend ceph-b and the volume is on ceph-a: with --migration-policy never Cinder will not move it, and the retype fails.',
+        'Progress: none needed (no data moves).',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('--migration-policy never to a type pinned to another backend: refused up front (exit 5), as migrate does', async () => {

@@ -69,6 +69,27 @@ describe('volmig sandbox', () => {
     expect(stderr.text.split('\n').slice(-4)).toEqual([`${signal}: stopping the sandbox`, `Removed the temporary data directory ${dir}.`, 'Sandbox stopped.', '']);
   });
 
+  it('without --port it listens on a free port, never Cinder\'s 8776, and the export line names that port', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const signals = new EventEmitter();
+    const io: Io = { stdout, stderr, env: { HOME: '/nonexistent' }, isTTY: false, cwd: dataDir, signals };
+    const run = main(['node', 'volmig', 'sandbox', '--size-unit-mib', '16'], io);
+    await waitFor(async () => stdout.text, (t) => t.split('\n').length >= 3, 5000);
+    const port = /^Block Storage API listening on http:\/\/127\.0\.0\.1:(\d+)\/v3\n/.exec(stdout.text)?.[1];
+    expect(port).toBeDefined();
+    expect(port).not.toBe('8776');
+    expect(stdout.text.split('\n')[1]).toBe(`export OS_AUTH_TYPE=noauth OS_ENDPOINT=http://127.0.0.1:${port}/v3 OS_PROJECT_ID=admin OS_USER_ID=admin`);
+    const res = await fetch(`http://127.0.0.1:${port}/v3/admin/volumes/detail`, { headers: { 'X-Auth-Token': 'admin:admin' } });
+    expect(res.status).toBe(200);
+    signals.emit('SIGINT');
+    expect(await run).toBe(0);
+    // The help says why.
+    const help = (await runVolmig(['sandbox', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('--port <port> port to listen on (default: a free port, named on the first output line)');
+    expect(help).toContain("It does not default to 8776, Cinder's own port: on a Cinder host a sandbox on 8776 cannot start");
+  });
+
   it('rejects a bad flag value with one line and exit code 2', async () => {
     const r = await runVolmig(['sandbox', '--port', '0', '--copy-rate', 'fast']);
     expect(r.code).toBe(2);
@@ -103,15 +124,16 @@ describe('volmig sandbox', () => {
     expect(r.stderr).not.toContain('s3cret');
   });
 
-  it('exits 6 with one line when the port is taken', async () => {
+  it('exits 6 with the error and a hint when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
       const r = await runVolmig(['sandbox', '--port', String(port), '--data-dir', join(dataDir, 'busy')]);
       expect(r.code).toBe(6);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+      expect(r.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*\n`));
+      expect(r.stderr.split('\n')[1]).toBe(`Something else listens on port ${port}; leave --port out for a free port.`);
     } finally {
       blocker.close();
     }
@@ -133,7 +155,7 @@ describe('volmig sandbox', () => {
     try {
       const taken = run(['--port', String(port), '--data-dir', join(dataDir, 'entry-busy')]);
       expect(taken.status).toBe(6);
-      expect(taken.stderr.trim().split('\n')).toHaveLength(1);
+      expect(taken.stderr.trim().split('\n')).toHaveLength(2);
       expect(taken.stderr).toMatch(new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
       expect(taken.stdout).toBe('');
     } finally {

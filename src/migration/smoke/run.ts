@@ -1,10 +1,11 @@
+import type { BlockStorageClient } from '../../api/block-storage.js';
 import { CinderApiError } from '../../api/errors.js';
 import { volumeHost, normalizedMigrationStatus, type Volume } from '../../model/cinder.js';
 import { UsageError } from '../../errors.js';
 import { nowFor } from '../../io.js';
 import { caseName, orderedPairs, pickUnpinnedType, type SmokePair } from './pairs.js';
 import { cleanUpVolume, migrateStep, waitForVolume, type StepContext } from './steps.js';
-import { StepFailure, type SmokeCaseResult, type SmokeDeps, type SmokeOptions, type SmokeRun } from './types.js';
+import { StepFailure, type SmokeCaseResult, type SmokeDeps, type SmokeOptions, type SmokePlan, type SmokeRun } from './types.js';
 import { apiReason } from '../report.js';
 
 /**
@@ -15,7 +16,47 @@ import { apiReason } from '../report.js';
  * Interruption: the first Ctrl-C (the run's signal) lets the current step finish, starts no new pair, and cleans up;
  * a second stops the clean-up too and lists what is left.
  */
-export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<SmokeRun> {
+/**
+ * Reads the pools and picks the volume type: what the run would do, with nothing created. Unknown pools, fewer than
+ * two pools or no usable type are usage errors.
+ */
+export async function planSmoke(client: Pick<BlockStorageClient, 'getPools' | 'findVolumeType' | 'listVolumeTypes'>, options: SmokeOptions, startedAt: number): Promise<SmokePlan> {
+  const allPools = (await client.getPools()).map((p) => p.name);
+  let pools: string[];
+  if (options.pools) {
+    const unknown = options.pools.filter((p) => !allPools.includes(p));
+    if (unknown.length) {
+      throw new UsageError(`unknown pool${unknown.length > 1 ? 's' : ''} for --pools: ${unknown.join(', ')} (known: ${allPools.join(', ') || 'none'})`);
+    }
+    pools = options.pools;
+  } else {
+    pools = allPools;
+  }
+  if (pools.length < 2) throw new UsageError(`smoke needs at least two pools to migrate between (found ${pools.length}: ${pools.join(', ') || 'none'})`);
+
+  let volumeType: string;
+  if (options.volumeType) {
+    volumeType = (await client.findVolumeType(options.volumeType)).name;
+  } else {
+    const picked = pickUnpinnedType(await client.listVolumeTypes());
+    if (!picked) throw new UsageError('no volume type without a volume_backend_name pin was found; name one with --volume-type');
+    volumeType = picked.name;
+  }
+  const runId = new Date(startedAt).toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const pairs = orderedPairs(pools, options.lock).map((pair, index) => ({ pair, name: caseName(pair), volumeName: `volmig-smoke-${runId}-${index + 1}` }));
+  return { pools, volumeType, sizeGiB: options.sizeGiB, runId, pairs };
+}
+
+/**
+ * For each ordered pair of pools: create a small volume, move it onto the source pool, migrate it to the
+ * destination, check host, migration status and restored status, and delete it. Every volume it creates is
+ * deleted again (also after a failure or Ctrl-C) unless --keep; no other volume is ever touched. With
+ * `concurrency` N, N pairs run at once, each with its own volume.
+ *
+ * Interruption: the first Ctrl-C (the run's signal) lets the current steps finish, starts no new pair, and cleans
+ * up; a second stops the clean-up too and lists what is left.
+ */
+export async function runSmoke(options: SmokeOptions, deps: SmokeDeps, given?: SmokePlan): Promise<SmokeRun> {
   const { io, events, interruption } = deps;
   const now = nowFor(io);
   const startedAt = now();
@@ -33,70 +74,66 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
   const interrupted = () => stop.aborted;
 
   try {
-    const allPools = (await client.getPools()).map((p) => p.name);
-    let pools: string[];
-    if (options.pools) {
-      const unknown = options.pools.filter((p) => !allPools.includes(p));
-      if (unknown.length) {
-        throw new UsageError(`unknown pool${unknown.length > 1 ? 's' : ''} for --pools: ${unknown.join(', ')} (known: ${allPools.join(', ') || 'none'})`);
-      }
-      pools = options.pools;
-    } else {
-      pools = allPools;
-    }
-    if (pools.length < 2) throw new UsageError(`smoke needs at least two pools to migrate between (found ${pools.length}: ${pools.join(', ') || 'none'})`);
-
-    let volumeType: string;
-    if (options.volumeType) {
-      volumeType = (await client.findVolumeType(options.volumeType)).name;
-    } else {
-      const picked = pickUnpinnedType(await client.listVolumeTypes());
-      if (!picked) throw new UsageError('no volume type without a volume_backend_name pin was found; name one with --volume-type');
-      volumeType = picked.name;
-    }
-
-    const runId = new Date(startedAt).toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-    const ctx: StepContext = { io, client, journal: deps.journal, cloud: deps.cloud, runId, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs };
-    const pairs = orderedPairs(pools, options.lock);
-    const cases: SmokeCaseResult[] = [];
+    const plan = given ?? (await planSmoke(client, options, startedAt));
+    const { pools, volumeType } = plan;
+    const ctx: StepContext = { io, client, journal: deps.journal, cloud: deps.cloud, runId: plan.runId, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs };
+    const total = plan.pairs.length;
+    const cases: (SmokeCaseResult | undefined)[] = new Array(total);
     const created = new Set<string>();
     const leftovers: string[] = [];
     const warn = (line: string) => events.warn(line);
 
+    const runOne = async (index: number): Promise<void> => {
+      const { pair, name, volumeName } = plan.pairs[index]!;
+      if (interrupted()) {
+        const r: SmokeCaseResult = { pair, name, passed: false, skipped: true, durationMs: 0, volumeId: null };
+        cases[index] = r;
+        events.result(r, index, total);
+        return;
+      }
+      events.begin?.(pair, index, total);
+      const caseStart = now();
+      let volumeId: string | null = null;
+      let failure: SmokeCaseResult['failure'];
+      try {
+        volumeId = await runPair(ctx, pair, volumeName, name, volumeType, options, created, (text) => events.step?.(pair, text, index, total), stop, hardStop.signal);
+      } catch (err) {
+        if (err instanceof PairFailure) {
+          volumeId = err.volumeId;
+          failure = err.failure;
+        } else throw err;
+      }
+      const r: SmokeCaseResult = { pair, name, passed: failure === undefined, skipped: false, durationMs: now() - caseStart, volumeId, failure };
+      if (volumeId !== null) {
+        if (options.keep) {
+          r.leftBehind = volumeId;
+        } else {
+          events.step?.(pair, 'deleting the volume', index, total);
+          if (!(await cleanUpVolume(ctx, volumeId, hardStop.signal, warn))) leftovers.push(volumeId);
+          created.delete(volumeId);
+        }
+      }
+      cases[index] = r;
+      events.result(r, index, total);
+    };
+
     try {
-      for (const [index, pair] of pairs.entries()) {
-        const name = caseName(pair);
-        if (interrupted()) {
-          const r: SmokeCaseResult = { pair, name, passed: false, skipped: true, durationMs: 0, volumeId: null };
-          cases.push(r);
-          events.result(r, index, pairs.length);
-          continue;
-        }
-        events.begin?.(pair, index, pairs.length);
-        const caseStart = now();
-        let volumeId: string | null = null;
-        let failure: SmokeCaseResult['failure'];
-        try {
-          volumeId = await runPair(ctx, pair, index, name, volumeType, options, created, (text) => events.step?.(pair, text), stop, hardStop.signal);
-        } catch (err) {
-          if (err instanceof PairFailure) {
-            volumeId = err.volumeId;
-            failure = err.failure;
-          } else throw err;
-        }
-        const r: SmokeCaseResult = { pair, name, passed: failure === undefined, skipped: false, durationMs: now() - caseStart, volumeId, failure };
-        if (volumeId !== null) {
-          if (options.keep) {
-            r.leftBehind = volumeId;
-          } else {
-            events.step?.(pair, 'deleting the volume');
-            if (!(await cleanUpVolume(ctx, volumeId, hardStop.signal, warn))) leftovers.push(volumeId);
-            created.delete(volumeId);
+      // N workers take the pairs in order; an unexpected exception in one stops the others from taking more.
+      let next = 0;
+      let broken: unknown;
+      const worker = async () => {
+        while (broken === undefined && next < total) {
+          const index = next++;
+          try {
+            await runOne(index);
+          } catch (err) {
+            broken ??= err;
           }
         }
-        cases.push(r);
-        events.result(r, index, pairs.length);
-      }
+      };
+      const width = Math.max(1, Math.min(options.concurrency ?? 1, total));
+      await Promise.all(Array.from({ length: width }, worker));
+      if (broken !== undefined) throw broken;
     } finally {
       // Anything created but not yet handled (an unexpected exception): one last attempt.
       for (const id of created) {
@@ -104,7 +141,7 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
         if (!(await cleanUpVolume(ctx, id, hardStop.signal, warn))) leftovers.push(id);
       }
     }
-    return { cases, pools, volumeType, interrupted: interrupted(), leftovers, startedAt, endedAt: now() };
+    return { cases: cases.filter((c): c is SmokeCaseResult => c !== undefined), pools, volumeType, interrupted: interrupted(), leftovers, startedAt, endedAt: now() };
   } finally {
     stopListening();
     interruption.signal.removeEventListener('abort', onFirst);
@@ -124,7 +161,7 @@ class PairFailure extends Error {
 async function runPair(
   ctx: StepContext,
   pair: SmokePair,
-  index: number,
+  volumeName: string,
   name: string,
   volumeType: string,
   options: SmokeOptions,
@@ -138,7 +175,7 @@ async function runPair(
     step('creating a volume');
     const v0 = await ctx.client.createVolume({
       size: options.sizeGiB,
-      name: `volmig-smoke-${ctx.runId}-${index + 1}`,
+      name: volumeName,
       description: `volmig smoke ${name}; deleted at the end of the run`,
       volume_type: volumeType,
       metadata: { 'volmig-smoke': ctx.runId },

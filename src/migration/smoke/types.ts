@@ -14,6 +14,25 @@ export interface SmokeOptions {
   timeoutMs: number;
   intervalMs: number;
   keep: boolean;
+  /** Pairs run at once (default 1); each has its own volume, so they share nothing but the pools. */
+  concurrency?: number;
+}
+
+/** What a run will do, before anything is created: --dry-run prints it, the confirmation asks about it. */
+export interface SmokePlan {
+  pools: string[];
+  volumeType: string;
+  sizeGiB: number;
+  /** Names the test volumes' names carry (the run's start time, UTC). */
+  runId: string;
+  pairs: PlannedPair[];
+}
+
+export interface PlannedPair {
+  pair: SmokePair;
+  name: string;
+  /** The name of the volume created for this pair. */
+  volumeName: string;
 }
 
 export type SmokeFailureKind = 'setup' | 'rejected' | 'error' | 'timeout' | 'check' | 'interrupted';
@@ -34,7 +53,7 @@ export interface SmokeCaseResult {
 export interface SmokeEvents {
   /** A pair begins (before the volume is created). */
   begin?(pair: SmokePair, index: number, total: number): void;
-  step?(pair: SmokePair, text: string): void;
+  step?(pair: SmokePair, text: string, index: number, total: number): void;
   result(result: SmokeCaseResult, index: number, total: number): void;
   warn(line: string): void;
 }

@@ -44,11 +44,32 @@ export interface CephProbeOptions {
 }
 
 /** How volmig reaches one cluster: conf, keyring and client id, and where the conf came from (for messages). */
-interface ClientConfig {
+export interface CephClientConfig {
   conf: string;
   confOrigin: string;
   keyring?: string;
   clientId?: string;
+}
+type ClientConfig = CephClientConfig;
+
+/**
+ * The Ceph client volmig uses for a cluster: the settings' entry for its fsid (else for its cluster name), else
+ * CEPH_CONF, else /etc/ceph/ceph.conf. The conf path in location_info is the volume host's and is never used.
+ */
+export function cephClientFor(loc: RbdLocation, settings: CephSettings | undefined, env: Record<string, string | undefined>): CephClientConfig {
+  const clusters = settings?.clusters ?? [];
+  const entry = clusters.find((c) => c.fsid === loc.fsid) ?? clusters.find((c) => !c.fsid && c.name === loc.clusterName);
+  const base = entry?.conf
+    ? { conf: entry.conf, confOrigin: `settings ceph.clusters[${clusters.indexOf(entry)}].conf` }
+    : env.CEPH_CONF
+      ? { conf: env.CEPH_CONF, confOrigin: 'CEPH_CONF' }
+      : { conf: DEFAULT_CEPH_CONF, confOrigin: 'the default' };
+  return { ...base, keyring: entry?.keyring, clientId: entry?.client_id };
+}
+
+/** The fsid a ceph.conf declares (`fsid = ...` in any section), lower case; '' when it declares none. */
+export function confDeclaredFsid(text: string): string {
+  return (/^\s*fsid\s*=\s*([0-9a-fA-F-]+)\s*$/m.exec(text)?.[1] ?? '').toLowerCase();
 }
 
 /** One image a subject needs read at this poll. */
@@ -82,7 +103,6 @@ export function createCephProbe(options: CephProbeOptions = {}): ProgressProbe {
   const readConf = options.readConf ?? ((p: string) => readFile(p, 'utf8'));
   const now = options.now ?? Date.now;
   const rbd = options.settings?.rbd ?? 'rbd';
-  const clusters = options.settings?.clusters ?? [];
 
   /** Highest reading answered per migration path (the monotonic guarantee). */
   const memory = new Map<string, Memory>();
@@ -96,15 +116,7 @@ export function createCephProbe(options: CephProbeOptions = {}): ProgressProbe {
   /** fsid a conf file declares ('' when it declares none), per path. */
   const confFsids = new Map<string, string>();
 
-  const clientFor = (loc: RbdLocation): ClientConfig => {
-    const entry = clusters.find((c) => c.fsid === loc.fsid) ?? clusters.find((c) => !c.fsid && c.name === loc.clusterName);
-    const base = entry?.conf
-      ? { conf: entry.conf, confOrigin: `settings ceph.clusters[${clusters.indexOf(entry)}].conf` }
-      : env.CEPH_CONF
-        ? { conf: env.CEPH_CONF, confOrigin: 'CEPH_CONF' }
-        : { conf: DEFAULT_CEPH_CONF, confOrigin: 'the default' };
-    return { ...base, keyring: entry?.keyring, clientId: entry?.client_id };
-  };
+  const clientFor = (loc: RbdLocation): ClientConfig => cephClientFor(loc, options.settings, env);
 
   const configure = `settings ceph.clusters[] (fsid, conf, keyring, client_id)`;
 
@@ -114,7 +126,7 @@ export function createCephProbe(options: CephProbeOptions = {}): ProgressProbe {
     if (declared === undefined) {
       try {
         const text = await readConf(client.conf);
-        declared = (/^\s*fsid\s*=\s*([0-9a-fA-F-]+)\s*$/m.exec(text)?.[1] ?? '').toLowerCase();
+        declared = confDeclaredFsid(text);
         confFsids.set(client.conf, declared);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
