@@ -80,7 +80,9 @@ export async function retypeVolume(opts: RetypeOptions, deps: RetypeDeps): Promi
     type = await lookUp(client.findVolumeType(opts.typeRef), refuseLookup);
     const own = retypeChecks(volume, type);
     // Where the retype must move the volume, the migration's own checks (as `migrate` makes them) come too.
-    const checks = own.every((c) => c.ok) ? [...own, ...(await lookUp(preflightRetypeMove(client, volume, type, opts.migrationPolicy), refuseLookup))] : own;
+    // A dry run's forecast reads the same pools: one request for both.
+    const reads = opts.dryRun && deps.forecast ? deps.forecast.sharing(client) : client;
+    const checks = own.every((c) => c.ok) ? [...own, ...(await lookUp(preflightRetypeMove(reads, volume, type, opts.migrationPolicy), refuseLookup))] : own;
     const failures = checks.filter((c) => !c.ok);
     if (volume.status === 'in-use' && opts.migrationPolicy === 'on-demand') {
       events({ type: 'warning', message: `volume ${label(volume)} is attached (in-use): if the retype needs a generic migration, the compute service (Nova) must swap the instance over to the new volume.` });

@@ -138,8 +138,14 @@ describe('--dry-run forecasts against the sandbox (built CLI)', () => {
     expect(own).toMatchObject({ kind: 'none', progress_source: 'none', kind_reason: "type lvm-2 pins backend lvm-2, the volume's own: retyped in place" });
     const moves = JSON.parse((await volmigRun(sandbox, ['retype', v.id, 'lvm-1', '--migration-policy', 'on-demand', '--dry-run', '--json'])).stdout);
     expect(moves).toMatchObject({ kind: 'generic', progress_source: 'server' });
-    const never = JSON.parse((await volmigRun(sandbox, ['retype', v.id, 'lvm-1', '--dry-run', '--json'])).stdout);
-    expect(never).toMatchObject({ kind: 'none', kind_reason: 'type lvm-1 pins backend lvm-1 and the volume is on lvm-2: with --migration-policy never Cinder will not move it, and the retype fails' });
+    // The default policy never cannot move it: the dry run refuses it as the real request would be (exit 5).
+    const neverRun = await volmigRun(sandbox, ['retype', v.id, 'lvm-1', '--dry-run', '--json']);
+    expect(neverRun.code).toBe(5);
+    const never = JSON.parse(neverRun.stdout);
+    assertFitsSchema('rejected', never);
+    expect(never).toMatchObject({ event: 'rejected', by: 'volmig', exit_code: 5 });
+    const failed = never.checks.filter((c: { ok: boolean }) => !c.ok);
+    expect(failed).toEqual([expect.objectContaining({ check: 'migration-allowed', reason: expect.stringContaining('--migration-policy never forbids it') })]);
   });
 
   it('evacuate --dry-run: each move says how it will go, in the table and in the plan event', async () => {

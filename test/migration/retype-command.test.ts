@@ -100,7 +100,7 @@ describe('retype', () => {
     expect(r.stdout).toBe(
       [
         `Dry run: every pre-flight check passed; volume mig-vol (${ID}) can be retyped to type-b. Nothing was sent.`,
-        'Move: no migration: type type-b pins backend ceph-b and the volume is on ceph-a: with --migration-policy never Cinder will not move it, and the retype fails.',
+        "Move: no migration: type type-b pins backend ceph-b, the volume's own: retyped in place.",
         'Progress: none needed (no data moves).',
         '',
       ].join('\n'),
