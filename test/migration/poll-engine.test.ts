@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { FIRST_LOOK_MS, PollEngine, type PollTick } from '../../src/migration/poll.js';
+import type { Io } from '../../src/io.js';
+
+function io(): Io {
+  return { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, isTTY: false, cwd: '/' } as unknown as Io;
+}
+
+describe('PollEngine: a deadline that passed before the first look', () => {
+  it('still gets one look, whose requests stop after FIRST_LOOK_MS; then the wait ends at its deadline', async () => {
+    const engine = new PollEngine({ io: io(), signal: new AbortController().signal, intervalMs: 10, deadlineAt: Date.now() - 1 });
+    const ticks: PollTick[] = [];
+    const started = Date.now();
+    let abortedAfter = -1;
+    const end = await engine.run(async (t) => {
+      ticks.push(t);
+      // a request that never answers: only the tick's signal ends it
+      await new Promise<void>((resolve) => t.signal.addEventListener('abort', () => resolve(), { once: true }));
+      abortedAfter = Date.now() - started;
+      return 'continue';
+    });
+    expect(end).toBe('deadline');
+    expect(ticks.map((t) => t.index)).toEqual([0]);
+    expect(abortedAfter).toBeGreaterThanOrEqual(FIRST_LOOK_MS - 20);
+    expect(abortedAfter).toBeLessThan(FIRST_LOOK_MS + 500);
+  });
+
+  it('a look that finds the wait over ends it as done', async () => {
+    const engine = new PollEngine({ io: io(), signal: new AbortController().signal, intervalMs: 10, deadlineAt: Date.now() - 1 });
+    expect(await engine.run(async () => 'done')).toBe('done');
+  });
+
+  it('a deadline that passes during the wait ends it without another look', async () => {
+    const engine = new PollEngine({ io: io(), signal: new AbortController().signal, intervalMs: 10, deadlineAt: Date.now() + 50 });
+    let ticks = 0;
+    expect(await engine.run(async () => (ticks++, 'continue'))).toBe('deadline');
+    expect(ticks).toBeGreaterThan(1);
+    expect(ticks).toBeLessThan(10);
+  });
+});
