@@ -128,7 +128,7 @@ async function readVersions(transport: HttpTransport, url: string): Promise<Vers
   // One attempt per call: negotiateMicroversion asks again itself, so a failing document costs seconds, not minutes.
   const res = await transport.send({ method: 'GET', url, maxTries: 1 });
   const where = `HTTP ${res.status}${res.requestId ? `, request id ${res.requestId}` : ''}`;
-  if (res.status >= 500) return { kind: 'failed', reason: where };
+  if (res.status >= 500 && res.status !== 501) return { kind: 'failed', reason: where };
   if (res.status !== 200 && res.status !== 300) return { kind: 'absent', reason: where };
   let doc: unknown;
   try {
