@@ -4,7 +4,7 @@ import { ExitCode, ReportedError, VolmigError } from '../errors.js';
 import { nowFor, type Io } from '../io.js';
 import { DeadlineReason } from './poll.js';
 import type { ApiRefusal, RejectedEvent, RequestEvents } from './events.js';
-import { reconcileLostRequest, type ReconcileExpectation, type Reconciliation } from './reconcile.js';
+import { readBackBudget, reconcileLostRequest, type ReconcileExpectation, type Reconciliation } from './reconcile.js';
 import { apiReason } from './report.js';
 
 /** What migrate and retype share: the events, the run's interruption and the command's deadline. */
@@ -71,7 +71,7 @@ export type SendOutcome =
 
 /**
  * Sends the one request of a migrate or a retype. It is never resent: a lost answer is reconciled by reading the
- * volume back (bounded: a few seconds when the command's deadline has already passed).
+ * volume back (bounded by the command's deadline: about a second past it at most).
  */
 export async function sendOnce(
   ctx: RequestContext,
@@ -89,7 +89,7 @@ export async function sendOnce(
     const reconciliation = await reconcileLostRequest(ctx.client, volumeId, expectation, {
       io: ctx.io,
       signal: ctx.signal,
-      budgetMs: deadline.passed || deadline.signal.aborted ? 3000 : 10_000,
+      budgetMs: readBackBudget(deadline.at, nowFor(ctx.io)()),
     });
     const v = reconciliation.volume;
     ctx.events({

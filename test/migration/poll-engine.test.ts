@@ -38,3 +38,13 @@ describe('PollEngine: a deadline that passed before the first look', () => {
     expect(ticks).toBeLessThan(10);
   });
 });
+
+describe('the read-back after a lost answer is bounded by the command deadline', () => {
+  it('10 s without a deadline; the time left, at least a second, with one', async () => {
+    const { readBackBudget } = await import('../../src/migration/reconcile.js');
+    expect(readBackBudget(undefined, 1000)).toBe(10_000);
+    expect(readBackBudget(60_000, 1000)).toBe(10_000);
+    expect(readBackBudget(3000, 1000)).toBe(2000);
+    expect(readBackBudget(1000, 5000)).toBe(1000);
+  });
+});
