@@ -100,7 +100,7 @@ export class KeystoneAuth implements Authenticator {
     try {
       body = JSON.parse(res.text);
     } catch {
-      throw malformed(describeNonJson(this.transport.redact(res.text), header(res.headers, 'content-type')));
+      throw malformed(describeNonJson(this.transport.redact(res.text.slice(0, 4096)), header(res.headers, 'content-type')));
     }
     const problem = tokenBody.check(body, '');
     if (problem) throw malformed(problem);

@@ -120,7 +120,8 @@ export class CinderClient implements BlockStorageClient {
     try {
       return JSON.parse(res.text);
     } catch {
-      throw this.malformed(method, url, res, describeNonJson(this.transport.redact(res.text), header(res.headers, 'content-type')));
+      // Only the start says what it is (a 50 MB page must not be copied to be described).
+      throw this.malformed(method, url, res, describeNonJson(this.transport.redact(res.text.slice(0, 4096)), header(res.headers, 'content-type')));
     }
   }
 

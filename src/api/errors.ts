@@ -19,6 +19,8 @@ export interface ParsedFault {
 }
 
 const MAX_SNIPPET = 200;
+/** How much of an error body is read for its message. */
+const MAX_FAULT_TEXT = 64 * 1024;
 
 /**
  * Reads a Cinder fault body (`{"<faultName>": {"code": N, "message": "..."}}`), a Keystone/keystonemiddleware
@@ -29,7 +31,8 @@ const MAX_SNIPPET = 200;
 export function parseCinderFault(status: number, bodyText: string, contentType?: string, secrets?: KnownSecrets): ParsedFault {
   const clean = (text: string) => (secrets ? secrets.redact(text) : redactEchoedSecrets(text));
   // Before anything is cut short: half a secret at the end of a snippet would no longer match.
-  const fault = readFault(status, clean(bodyText), contentType);
+  // A fault document is small; a huge error body is described by its start only.
+  const fault = readFault(status, clean(bodyText.length > MAX_FAULT_TEXT ? bodyText.slice(0, MAX_FAULT_TEXT) : bodyText), contentType);
   return { ...fault, message: clean(fault.message) };
 }
 

@@ -224,10 +224,11 @@ class OverLimit extends Error {}
 /**
  * The body as text, read chunk by chunk and stopped (the connection closed) as soon as it passes `limit` bytes, or
  * before reading anything when Content-Length says it will: an oversized answer never sits in memory. Chunks are
- * decoded as they arrive, so the bytes and the text are not both held whole.
+ * decoded as they arrive, so the bytes and the text are not both held whole (a 50 MB body peaks at about three times
+ * its size: the text, what JSON.parse makes of it, and the pieces until they are collected).
  */
 async function readCappedText(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, limit: number, declared: string | undefined): Promise<string> {
-  const length = declared === undefined ? Number.NaN : Number(declared);
+  const length = declared === undefined || declared.trim() === '' ? Number.NaN : Number(declared);
   if (Number.isFinite(length) && length > limit) {
     body.destroy();
     throw new OverLimit();

@@ -134,7 +134,7 @@ async function readVersions(transport: HttpTransport, url: string): Promise<Vers
   try {
     doc = JSON.parse(res.text);
   } catch {
-    return { kind: 'failed', reason: `${where} with ${describeNonJson(transport.redact(res.text), header(res.headers, 'content-type'))}` };
+    return { kind: 'failed', reason: `${where} with ${describeNonJson(transport.redact(res.text.slice(0, 4096)), header(res.headers, 'content-type'))}` };
   }
   const problem = versionsBody.check(doc, '');
   if (problem) return { kind: 'failed', reason: `${where}, malformed: ${problem}` };

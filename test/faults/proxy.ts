@@ -56,8 +56,11 @@ export interface FaultRule {
   transform?: (json: any) => unknown;
   /** huge: the body's size in bytes. */
   bytes?: number;
-  /** huge: the body, around a padding string: `{"volume": {...,"description": "<padding>"}}` etc. */
-  wrap?: { before: string; after: string };
+  /**
+   * huge: the body around its padding: `{"volume": {...,"description": "<padding>"}}`; with `unit`, the padding is
+   * that text repeated, comma-separated (a page of volumes: `{"volumes": [<unit>,<unit>,...]}`).
+   */
+  wrap?: { before: string; after: string; unit?: string };
 }
 
 export interface KeystoneUsers {
@@ -250,7 +253,8 @@ export class FaultProxy {
         } catch {
           parsed = undefined;
         }
-        const text = JSON.stringify(rule.transform ? rule.transform(parsed) : parsed);
+        // undefined (no body at all) is sent as an empty body
+        const text = JSON.stringify(rule.transform ? rule.transform(parsed) : parsed) ?? '';
         res.writeHead(upstream.status === 300 ? 300 : upstream.status, { ...out, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
         res.end(text);
         return;
@@ -287,32 +291,47 @@ export class FaultProxy {
     });
   }
 
-  /** A body of `bytes` bytes, written in 1 MiB chunks as the client reads them (never built whole). */
+  /** A body of about `bytes` bytes, written in 1 MiB chunks as the client reads them (never built whole). */
   private huge(res: ServerResponse, rule: FaultRule): void {
     const bytes = rule.bytes ?? 50 * 1000 * 1000;
     const before = rule.wrap?.before ?? '{"padding": "';
     const after = rule.wrap?.after ?? '"}';
-    const padding = bytes - Buffer.byteLength(before) - Buffer.byteLength(after);
+    const room = bytes - Buffer.byteLength(before) - Buffer.byteLength(after);
+    let chunk: Buffer;
+    let count: number;
+    if (rule.wrap?.unit) {
+      // whole units only (the first without its comma), so the body stays valid JSON
+      const unit = Buffer.from(`,${rule.wrap.unit}`);
+      const perChunk = Math.max(1, Math.floor((1024 * 1024) / unit.length));
+      chunk = Buffer.concat(Array.from({ length: perChunk }, () => unit));
+      count = Math.floor(room / chunk.length);
+    } else {
+      chunk = Buffer.alloc(1024 * 1024, 'x');
+      count = Math.ceil(room / chunk.length);
+    }
+    const last = rule.wrap?.unit ? chunk.length : room - (count - 1) * chunk.length;
+    const total = Buffer.byteLength(before) + Buffer.byteLength(after) + (count - 1) * chunk.length + last - (rule.wrap?.unit ? 1 : 0);
     res.writeHead(200, {
       'content-type': 'application/json',
-      ...(rule.chunked ? {} : { 'content-length': String(bytes) }),
+      ...(rule.chunked ? {} : { 'content-length': String(total) }),
       'x-openstack-request-id': `req-${randomUUID()}`,
     });
-    const chunk = Buffer.alloc(1024 * 1024, 'x');
-    let left = padding;
     res.write(before);
+    let i = 0;
+    let closed = false;
+    res.on('close', () => (closed = true));
     const pump = () => {
-      while (left > 0) {
-        const n = Math.min(left, chunk.length);
-        left -= n;
-        if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+      while (i < count && !closed) {
+        let part = i === count - 1 ? chunk.subarray(0, last) : chunk;
+        if (i === 0 && rule.wrap?.unit) part = part.subarray(1);
+        i++;
+        if (!res.write(part)) {
           res.once('drain', pump);
           return;
         }
       }
-      res.end(after);
+      if (!closed) res.end(after);
     };
-    res.on('close', () => (left = 0));
     pump();
   }
 
