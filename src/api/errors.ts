@@ -203,9 +203,16 @@ export class RequestAbortedError extends VolmigError {
   readonly reason: unknown;
 
   constructor(init: { method: string; url: string; reason: unknown }) {
-    super(`${init.method} ${init.url}: stopped by volmig (${describeAbortReason(init.reason)})`, ExitCode.INTERRUPTED);
+    // A deadline of the command is a timeout (exit 7); only the operator's stop is an interruption.
+    super(`${init.method} ${init.url}: stopped by volmig (${describeAbortReason(init.reason)})`, isDeadline(init.reason) ? ExitCode.TIMEOUT : ExitCode.INTERRUPTED);
     this.reason = init.reason;
   }
+}
+
+/** A deadline's reason (src/migration/poll.ts DeadlineReason: `kind` timeout or stall), told apart without importing it. */
+function isDeadline(reason: unknown): boolean {
+  const kind = reason && typeof reason === 'object' ? (reason as { kind?: unknown }).kind : undefined;
+  return kind === 'timeout' || kind === 'stall';
 }
 
 /** Why a run's or a deadline's AbortSignal fired, in words; see src/migration/poll.ts for the deadline reasons. */

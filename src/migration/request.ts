@@ -1,7 +1,7 @@
 import type { ActionResult, BlockStorageClient } from '../api/block-storage.js';
 import { CinderApiError, isPolicyRefusal, RequestOutcomeUnknownError } from '../api/errors.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
-import { nowFor, type Io } from '../io.js';
+import { MAX_TIMER_MS, nowFor, type Io } from '../io.js';
 import { DeadlineReason } from './poll.js';
 import type { ApiRefusal, RejectedEvent, RequestEvents } from './events.js';
 import { readBackBudget, reconcileLostRequest, type ReconcileExpectation, type Reconciliation } from './reconcile.js';
@@ -28,7 +28,8 @@ export class CommandDeadline {
   constructor(io: Io, runSignal: AbortSignal, timeoutMs: number | undefined) {
     this.now = nowFor(io);
     this.at = timeoutMs === undefined ? undefined : this.now() + timeoutMs;
-    if (timeoutMs === undefined) {
+    // Node fires a timer longer than 2^31-1 ms (about 24.8 days) at once: a deadline that far away never comes in a run.
+    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) {
       this.signal = runSignal;
     } else {
       const controller = new AbortController();

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,8 @@ export interface FaultCloud {
   counter: SandboxCounter;
   stateDir: string;
   env(auth?: Auth): Record<string, string>;
-  run(args: string[], options?: { auth?: Auth; env?: Record<string, string> }): Promise<CaseResult>;
+  /** volmig in this process (main(argv, io)) through the proxy; `signals` to interrupt it like an operator. */
+  run(args: string[], options?: { auth?: Auth; env?: Record<string, string>; signals?: EventEmitter }): Promise<CaseResult>;
   api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   volume(id: string): Promise<Volume>;
   createVolume(spec: { size: number; name: string; volume_type?: string }): Promise<Volume>;
@@ -118,7 +120,7 @@ export async function startFaultCloud(options: SandboxOptions = {}): Promise<Fau
     env,
     async run(args, runOptions = {}) {
       const started = Date.now();
-      const r = await runVolmig(args, { env: { ...env(runOptions.auth), ...(runOptions.env ?? {}) }, cwd: stateDir });
+      const r = await runVolmig(args, { env: { ...env(runOptions.auth), ...(runOptions.env ?? {}) }, cwd: stateDir, signals: runOptions.signals });
       return { ...r, ms: Date.now() - started };
     },
     api,

@@ -207,7 +207,8 @@ export class FaultProxy {
         if (rule.forward) await this.forward(method, path, headers, body).catch(() => undefined);
         return this.huge(res, rule);
       case 'token-expiry':
-        if (token) {
+        // a Keystone token stays expired; any other (noauth's user:project) is refused this once
+        if (token && this.issuedTokens.has(token)) {
           this.issuedTokens.delete(token);
           this.expired.add(token);
         }

@@ -48,3 +48,22 @@ describe('the read-back after a lost answer is bounded by the command deadline',
     expect(readBackBudget(1000, 5000)).toBe(1000);
   });
 });
+
+describe('CommandDeadline', () => {
+  it('a --timeout beyond what a timer can hold (about 24.8 days) never fires during the run', async () => {
+    const { CommandDeadline } = await import('../../src/migration/request.js');
+    const d = new CommandDeadline(io(), new AbortController().signal, 99_999_999_999 * 1000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(d.signal.aborted).toBe(false);
+    expect(d.passed).toBe(false);
+  });
+
+  it('a request the deadline stopped is a timeout (exit 7), one the operator stopped an interruption (130)', async () => {
+    const { RequestAbortedError } = await import('../../src/api/errors.js');
+    const { DeadlineReason } = await import('../../src/migration/poll.js');
+    const { InterruptReason } = await import('../../src/interruption.js');
+    expect(new RequestAbortedError({ method: 'GET', url: 'u', reason: new DeadlineReason('timeout', 'the --timeout passed') }).exitCode).toBe(7);
+    expect(new RequestAbortedError({ method: 'GET', url: 'u', reason: new DeadlineReason('stall', 'the --stall-timeout passed') }).exitCode).toBe(7);
+    expect(new RequestAbortedError({ method: 'GET', url: 'u', reason: new InterruptReason('SIGINT') }).exitCode).toBe(130);
+  });
+});
