@@ -7,7 +7,7 @@ import type { FaultRule } from './proxy.js';
 /**
  * A generated fuzz of the command line (deterministic: VOLMIG_FUZZ_SEED, default below; VOLMIG_FUZZ_CASES, default
  * 600): every command with random options and values, valid and not, missing and extra arguments, unknown
- * options, global options anywhere, a third of the cases under a random fault of the proxy. Whatever the case, it
+ * options, global options anywhere, half of the cases under a random fault of the proxy. Whatever the case, it
  * ends in one `Error:` line at most and an exit code from the documented table, never a stack trace, never "a bug
  * in volmig", never a secret, never a migrate or retype request sent twice, never past its --timeout by more than
  * about a second.
@@ -183,7 +183,7 @@ function generate(rand: () => number): Generated {
   if (chance(0.03)) globals.push('--os-cloud', 'no-such-cloud');
   // globals before or after the command
   const argv = name === '--' ? ['--', ...args] : chance(0.5) ? [...globals, ...(name ? [name] : []), ...args] : [...(name ? [name] : []), ...args, ...globals];
-  const rules = chance(0.33) ? [{ ...pick(FAULTS) }] : [];
+  const rules = chance(0.5) ? [{ ...pick(FAULTS) }] : [];
   const auth: Auth = chance(0.2) ? pick(['password', 'appcred', 'token'] as const) : 'noauth';
   let deadlineMs: number | undefined;
   const timeout = /^(1s|2s|1500ms|2)$/.exec(argv[argv.indexOf('--timeout') + 1] ?? '')?.[1];
@@ -239,7 +239,7 @@ describe(`command-line fuzz: ${CASES} cases, seed ${SEED}`, () => {
         if (c.deadlineMs !== undefined && r.code !== 2 && r.ms > c.deadlineMs + 1500) count('pastDeadline', `ended ${r.ms} ms after its start, deadline ${c.deadlineMs} ms`);
         const most = cloud.counter.maxPerVolume();
         if (most > 1) count('duplicates', `${most} migrate/retype requests of one volume reached the sandbox`, most - 1);
-        writeRecord({ suite: 'fuzz', name: `case ${i + 1}`, faults: cloud.proxy.takeInjected(), duplicates: 0, wrongExit: 0, stackTraces: 0, secretsSeen: 0, pastDeadline: 0, runs: 1 });
+        writeRecord({ suite: 'fuzz', name: `case ${i + 1}`, faults: cloud.proxy.takeInjected(), duplicates: 0, wrongExit: 0, stackTraces: 0, secretsSeen: 0, pastDeadline: 0, runs: 1, reached: cloud.counter.actions('os-migrate_volume') + cloud.counter.actions('os-retype') });
         // what the case started goes on to its end before the next one looks
         cloud.reset();
         for (const v of vols) {

@@ -51,6 +51,8 @@ export interface CaseRecord {
   secretsSeen: number;
   pastDeadline: number;
   runs: number;
+  /** Migrate and retype requests that reached the sandbox (each at most once per volume). */
+  reached?: number;
 }
 
 export interface FaultCloud {
@@ -212,6 +214,7 @@ export function judge(cloud: FaultCloud, suite: string, name: string, results: C
     secretsSeen: list.reduce((n, r) => n + secretsIn(r.stdout + r.stderr).length, 0),
     pastDeadline: expectation.deadlineMs === undefined ? 0 : list.filter((r) => r.ms > expectation.deadlineMs! + 1500).length,
     runs: list.length,
+    reached: cloud.counter.actions('os-migrate_volume') + cloud.counter.actions('os-retype'),
   };
   writeRecord(record);
   for (const r of list) {
