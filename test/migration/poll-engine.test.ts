@@ -67,3 +67,14 @@ describe('CommandDeadline', () => {
     expect(new RequestAbortedError({ method: 'GET', url: 'u', reason: new InterruptReason('SIGINT') }).exitCode).toBe(130);
   });
 });
+
+describe('classifyPollError: an answer volmig cannot use is a server fault, retried', () => {
+  it('a malformed body and a body past the cap are "retry", never "end" or "missing"', async () => {
+    const { classifyPollError } = await import('../../src/migration/poll.js');
+    const { BodyTooLargeError, MalformedBodyError } = await import('../../src/api/errors.js');
+    const malformed = new MalformedBodyError({ service: 'the Block Storage API', method: 'GET', url: 'http://c/v3/p/volumes/x', problem: 'volume.status is a number, not a string', requestId: 'req-1' });
+    expect(classifyPollError(malformed)).toEqual({ kind: 'retry', description: malformed.message });
+    const big = new BodyTooLargeError({ method: 'GET', url: 'http://c/v3/p/volumes/x', status: 200, limitBytes: 64 * 1024 * 1024 });
+    expect(classifyPollError(big).kind).toBe('retry');
+  });
+});
