@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ExitCode, InterruptedError, VolmigError, ReportedError, UsageError } from './errors.js';
 import { RunInterruption } from './interruption.js';
+import { KnownSecrets } from './api/redact.js';
 import type { Io } from './io.js';
 import { addGlobalOptions, type GlobalOptions } from './config/global-options.js';
 import type { BlockStorageClient } from './api/block-storage.js';
@@ -28,6 +29,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   let exitCode: number = ExitCode.OK;
   let globals: GlobalOptions = {};
   const interruption = new RunInterruption();
+  // What must never be printed: the secrets of the environment and the command line now, those of clouds.yaml and
+  // the tokens Keystone issues once connect() has them.
+  const secrets = new KnownSecrets();
+  secrets.addFromEnv(io.env);
+  secrets.add(...secretArguments(argv));
 
   let settingsPromise: Promise<VolmigSettings> | undefined;
   let clientPromise: Promise<BlockStorageClient> | undefined;
@@ -60,7 +66,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
             const { resolveCloudConfig } = await import('./config/cloud.js');
             const cloud = await resolveCloudConfig(globals, io, settings);
             const { connect } = await import('./api/connect.js');
-            return connect(cloud, io, { debug: globals.debug ? (line) => out.debug(line) : undefined, signal: interruption.signal });
+            return connect(cloud, io, {
+              debug: globals.debug ? (line) => out.debug(line) : undefined,
+              warn: (line) => out.warn(line),
+              signal: interruption.signal,
+              secrets,
+            });
           })();
           return clientPromise;
         },
@@ -75,7 +86,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return await reportError(err, io, globals, CommanderError, interruption);
+    return await reportError(err, io, globals, CommanderError, interruption, secrets);
   } finally {
     interruption.detach();
   }
@@ -143,7 +154,11 @@ async function reportError(
   globals: GlobalOptions,
   CommanderError: new (...a: any[]) => Error,
   interruption: RunInterruption,
+  secrets: KnownSecrets,
 ): Promise<number> {
+  // The last line of defence: whatever an error says (a server's echo the API layer did not see, a stack), it is
+  // printed without the run's secrets.
+  const clean = (text: string) => secrets.redact(text);
   if (err instanceof CommanderError) {
     const ce = err as Error & { code: string; exitCode: number };
     // help and version are successful exits; every other parse failure is a usage error (exit 2).
@@ -155,8 +170,8 @@ async function reportError(
     const { Output } = await import('./ui/output.js');
     const out = new Output(io, { json: false });
     const [first = '', ...rest] = ce.message.split('\n');
-    out.error(`Error: ${first.replace(/^error: /, '')}`);
-    for (const line of rest) out.info(line);
+    out.error(clean(`Error: ${first.replace(/^error: /, '')}`));
+    for (const line of rest) out.info(clean(line));
     out.info('(run volmig help <command> for usage)');
     return ExitCode.USAGE;
   }
@@ -164,25 +179,38 @@ async function reportError(
   const out = new Output(io, { ...globals, json: false });
   if (interruption.stoppedBy !== null && (err instanceof RequestAbortedError || err instanceof InterruptedError)) {
     // The operator stopped a command that was only reading (a command with something to resume says so itself).
-    out.error(err instanceof InterruptedError ? `Error: ${err.message}` : interruption.stoppedBy === 'SIGINT' ? 'Interrupted (Ctrl-C).' : 'Stopped (SIGTERM).');
-    if (globals.debug && err.stack) out.debug(err.stack);
+    out.error(clean(err instanceof InterruptedError ? `Error: ${err.message}` : interruption.stoppedBy === 'SIGINT' ? 'Interrupted (Ctrl-C).' : 'Stopped (SIGTERM).'));
+    if (globals.debug && err.stack) out.debug(clean(err.stack));
     return interruption.exitCode;
   }
   if (err instanceof ReportedError) {
-    if (globals.debug && err.stack) out.debug(err.stack);
+    if (globals.debug && err.stack) out.debug(clean(err.stack));
     return err.exitCode;
   }
   if (err instanceof VolmigError) {
-    out.error(`Error: ${err.message}`);
-    if (err.hint) out.info(err.hint);
-    if (globals.debug && err.stack) out.debug(err.stack);
+    out.error(clean(`Error: ${err.message}`));
+    if (err.hint) out.info(clean(err.hint));
+    if (globals.debug && err.stack) out.debug(clean(err.stack));
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  out.error(`Error: ${message}`);
-  if (globals.debug && err instanceof Error && err.stack) out.debug(err.stack);
+  out.error(clean(`Error: ${message}`));
+  if (globals.debug && err instanceof Error && err.stack) out.debug(clean(err.stack));
   else out.info('(this is a bug in volmig; run again with --debug for the stack trace)');
   return ExitCode.FAILED;
+}
+
+/** Values of the secret options on the command line (`--os-password X`, `--os-token=X`, ...). */
+function secretArguments(argv: string[]): string[] {
+  const out: string[] = [];
+  const secret = /^--os-(password|token|auth-token|application-credential-secret)$/;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    if (eq > 0 && secret.test(arg.slice(0, eq))) out.push(arg.slice(eq + 1));
+    else if (secret.test(arg) && i + 1 < argv.length) out.push(argv[i + 1]!);
+  }
+  return out;
 }
 
 // Both are read synchronously and commander through require(): on the `--help` path the ESM wrapper of a CommonJS

@@ -4,7 +4,7 @@ import type { Io, SignalSource } from './io.js';
 type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** The reason a run's AbortSignal carries when the operator stopped it (read by describeAbortReason). */
-class InterruptReason {
+export class InterruptReason {
   readonly describe: string;
   constructor(readonly signal: StopSignal) {
     this.describe = signal === 'SIGINT' ? 'interrupted (Ctrl-C)' : 'stopped (SIGTERM)';

@@ -1,8 +1,9 @@
 import { AuthError, UnavailableError, UsageError } from '../errors.js';
 import type { CloudConfig } from '../config/cloud.js';
 import type { CatalogService } from './catalog.js';
-import { parseCinderFault } from './errors.js';
+import { describeNonJson, MalformedBodyError, parseCinderFault } from './errors.js';
 import { header, type HttpTransport } from './http.js';
+import { tokenBody } from './shapes.js';
 
 // The request bodies are keystoneauth 5.0's (identity/v3/password.py, application_credential.py, token.py): the user
 // by id, else by name with its domain (id before name); the project by id, else by name with its domain. Which
@@ -74,32 +75,42 @@ export class KeystoneAuth implements Authenticator {
         url: this.tokensUrl,
         headers: { 'X-Auth-Token': a.token!, 'X-Subject-Token': a.token! },
       });
-      return this.readToken(res, a.token!);
+      return this.readToken(res, a.token!, 'GET');
     }
     const res = await this.transport.send({ method: 'POST', url: this.tokensUrl, body: this.requestBody(), idempotent: true });
     const token = header(res.headers, 'x-subject-token');
-    return this.readToken(res, token);
+    return this.readToken(res, token, 'POST');
   }
 
-  private readToken(res: { status: number; text: string; headers: Record<string, string | string[] | undefined> }, token: string | undefined): AuthResult {
+  private readToken(
+    res: { status: number; text: string; headers: Record<string, string | string[] | undefined>; requestId?: string },
+    token: string | undefined,
+    method: 'GET' | 'POST',
+  ): AuthResult {
     if (res.status >= 400) {
-      const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
+      // Keystone's 400 quotes the request body back, the password or secret in it: the fault is cleaned first.
+      const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'), this.transport.secrets);
       const message = `Keystone refused the ${describeMethod(this.kind)} (HTTP ${res.status}): ${fault.message}`;
       if (res.status >= 500) throw new UnavailableError(`${message} [${this.tokensUrl}]`);
       throw new AuthError(message, { hint: `(identity service ${this.tokensUrl})` });
     }
-    let body: { token?: { project?: { id?: string }; catalog?: CatalogService[]; expires_at?: string } };
+    const malformed = (problem: string) =>
+      new MalformedBodyError({ service: 'Keystone', method, url: this.tokensUrl, problem: `${problem} (is the auth URL a Keystone v3 endpoint?)`, requestId: res.requestId });
+    let body: unknown;
     try {
       body = JSON.parse(res.text);
     } catch {
-      throw new UnavailableError(`${this.tokensUrl} answered HTTP ${res.status} without a JSON token document: is the auth URL a Keystone v3 endpoint?`);
+      throw malformed(describeNonJson(this.transport.redact(res.text.slice(0, 4096)), header(res.headers, 'content-type')));
     }
+    const problem = tokenBody.check(body, '');
+    if (problem) throw malformed(problem);
     if (!token) throw new UnavailableError(`${this.tokensUrl} answered HTTP ${res.status} without an X-Subject-Token header`);
+    const t = (body as { token: { project?: { id?: string } | null; catalog?: CatalogService[] | null; expires_at?: string | null } }).token;
     return {
       token,
-      projectId: body.token?.project?.id,
-      catalog: body.token?.catalog,
-      expiresAt: body.token?.expires_at,
+      projectId: t.project?.id,
+      catalog: t.catalog ?? undefined,
+      expiresAt: t.expires_at ?? undefined,
     };
   }
 

@@ -1,4 +1,4 @@
-import { NotFoundError, UnavailableError, UsageError } from '../errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import type {
   ActionResult,
   BlockStorageClient,
@@ -9,11 +9,13 @@ import type {
   VolumeListQuery,
 } from './block-storage.js';
 import type { AuthResult, AuthSession } from './auth.js';
-import { AmbiguousVolumeError, CinderApiError, RequestOutcomeUnknownError, parseCinderFault } from './errors.js';
+import { AmbiguousVolumeError, CinderApiError, MalformedBodyError, RequestOutcomeUnknownError, describeNonJson, parseCinderFault } from './errors.js';
 import { header, type HttpResponse, type HttpTransport } from './http.js';
 import { compareMicroversions } from './microversion.js';
 import { rebaseLink } from './endpoint.js';
 import { scanCollectionPage } from './json-page.js';
+import { pageShape, poolsBody, servicesBody, snapshotShape, userMessageShape, volumeBody, volumeShape, volumeTypeBody, volumeTypesBody } from './shapes.js';
+import type { Shape } from './validate.js';
 import type { Link, Pool, Service, Snapshot, UserMessage, Volume, VolumeType } from '../model/cinder.js';
 import { isMigrationTarget } from '../model/cinder.js';
 
@@ -33,9 +35,7 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 /** Upper bound on pages one listing follows, so a server that loops its `next` links cannot hang volmig. */
 const MAX_PAGES = 10_000;
 
-interface JsonResponse<T> extends HttpResponse {
-  json: T;
-}
+const SERVICE = 'the Block Storage API';
 
 /**
  * BlockStorageClient on undici. Every request carries `OpenStack-API-Version: volume X.Y` and the token; a 401 gets
@@ -95,31 +95,42 @@ export class CinderClient implements BlockStorageClient {
     return { 'X-Auth-Token': auth.token, 'OpenStack-API-Version': `volume ${this.microversion}` };
   }
 
-  /** A call that must succeed: status >= 400 becomes a typed error, the JSON body is parsed. */
-  private async call<T>(method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
+  /**
+   * A call that must succeed: status >= 400 becomes a typed error, and the body must be JSON of `shape` (else
+   * MalformedBodyError, exit 6, naming the field and the request id).
+   */
+  private async call<T>(method: string, path: string, shape: Shape, body?: unknown): Promise<T> {
     const upper = method.toUpperCase();
     const url = this.url(path);
     const res = await this.exchange(upper, url, body);
     if (res.status >= 400) throw this.failure(upper, url, res);
-    return this.parsed<T>(upper, url, res);
+    return this.validated<T>(upper, url, res, shape);
   }
 
-  /** The JSON body of a successful answer; a body that is not JSON is an UnavailableError naming what it was. */
-  private parsed<T>(method: string, url: string, res: HttpResponse): JsonResponse<T> {
-    let json: unknown = undefined;
-    if (res.text.trim() !== '') {
-      try {
-        json = JSON.parse(res.text);
-      } catch {
-        const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
-        throw new UnavailableError(`${method} ${url}: ${fault.message}`);
-      }
+  /** The JSON body of a successful answer, checked against `shape`. */
+  private validated<T>(method: string, url: string, res: HttpResponse, shape: Shape): T {
+    const json = this.parsed(method, url, res);
+    const problem = shape.check(json, '');
+    if (problem) throw this.malformed(method, url, res, problem);
+    return json as T;
+  }
+
+  /** The body as JSON; one that is not JSON (an HTML page from a proxy, a body cut short) is MalformedBodyError. */
+  private parsed(method: string, url: string, res: HttpResponse): unknown {
+    try {
+      return JSON.parse(res.text);
+    } catch {
+      // Only the start says what it is (a 50 MB page must not be copied to be described).
+      throw this.malformed(method, url, res, describeNonJson(this.transport.redact(res.text.slice(0, 4096)), header(res.headers, 'content-type')));
     }
-    return { ...res, json: json as T };
+  }
+
+  private malformed(method: string, url: string, res: HttpResponse, problem: string): MalformedBodyError {
+    return new MalformedBodyError({ service: SERVICE, method, url, problem, requestId: res.requestId });
   }
 
   private failure(method: string, url: string, res: HttpResponse): Error {
-    const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'));
+    const fault = parseCinderFault(res.status, res.text, header(res.headers, 'content-type'), this.transport.secrets);
     if (res.status >= 500 && method !== 'GET' && method !== 'HEAD') {
       return new RequestOutcomeUnknownError({
         method,
@@ -138,14 +149,6 @@ export class CinderClient implements BlockStorageClient {
       url,
       retryAfter: fault.retryAfter ?? header(res.headers, 'retry-after'),
     });
-  }
-
-  private expectBody<T>(res: JsonResponse<Record<string, unknown> | undefined>, key: string, method: string, path: string): T {
-    const value = res.json?.[key];
-    if (value === undefined) {
-      throw new UnavailableError(`${method} ${this.url(path)}: HTTP ${res.status} without the expected '${key}' in the answer`);
-    }
-    return value as T;
   }
 
   /**
@@ -188,7 +191,7 @@ export class CinderClient implements BlockStorageClient {
     const limit = query.pageSize ?? query.max;
     if (limit !== undefined) params.set('limit', String(limit));
     const qs = params.toString();
-    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', query.max, query.prefetch ?? true);
+    yield* this.paginate<Volume>(`/volumes/detail${qs ? `?${qs}` : ''}`, 'volumes', volumeShape, query.max, query.prefetch ?? true);
   }
 
   /**
@@ -197,7 +200,7 @@ export class CinderClient implements BlockStorageClient {
    * as soon as this one has arrived, so the server prepares it while this one is printed (two pages of text alive
    * at most); `prefetch: false` for a caller that may stop early.
    */
-  private async *paginate<T>(firstPath: string, key: string, max?: number, prefetch = true): AsyncIterable<T> {
+  private async *paginate<T>(firstPath: string, key: string, element: Shape, max?: number, prefetch = true): AsyncIterable<T> {
     const seen = new Set<string>();
     let count = 0;
     let url: string | undefined = this.url(firstPath);
@@ -208,7 +211,7 @@ export class CinderClient implements BlockStorageClient {
       const res: HttpResponse = await pending;
       pending = undefined;
       if (res.status >= 400) throw this.failure('GET', pageUrl, res);
-      const { length, item, links } = this.readPage<T>(res, key, pageUrl);
+      const { length, item, links } = this.readPage<T>(res, key, element, pageUrl);
       const wantsMore = length > 0 && (max === undefined || count + length < max);
       const href = wantsMore && Array.isArray(links) ? links.find((l) => l?.rel === 'next')?.href : undefined;
       let next = typeof href === 'string' && href ? rebaseLink(href, this.endpoint, this.projectId) : undefined;
@@ -229,32 +232,42 @@ export class CinderClient implements BlockStorageClient {
     }
   }
 
-  /** One page's elements, parsed on demand; a body not shaped like a page is parsed whole, with its errors. */
-  private readPage<T>(res: HttpResponse, key: string, url: string): { length: number; item: (index: number) => T; links: Link[] | undefined } {
+  /**
+   * One page's elements, parsed and checked against `element` as the listing reaches them (a malformed element
+   * fails the listing there, naming it: `volumes[3].status`); the page itself is checked first. A body not shaped
+   * like a page is parsed whole, so that its message says what it is instead.
+   */
+  private readPage<T>(res: HttpResponse, key: string, element: Shape, url: string): { length: number; item: (index: number) => T; links: Link[] | undefined } {
+    const check = (value: unknown, index: number): T => {
+      const problem = element.check(value, `${key}[${index}]`);
+      if (problem) throw this.malformed('GET', url, res, problem);
+      return value as T;
+    };
     const scanned = scanCollectionPage(res.text, key);
     if (scanned) {
+      const problem = pageShape(key).check({ ...scanned.members, [key]: [] }, '');
+      if (problem) throw this.malformed('GET', url, res, problem);
       return {
         length: scanned.length,
         item: (index) => {
+          let value: unknown;
           try {
-            return JSON.parse(scanned.element(index)) as T;
+            value = JSON.parse(scanned.element(index));
           } catch {
-            throw new UnavailableError(`GET ${url}: the server answered HTTP ${res.status} with malformed JSON in '${key}' (item ${index + 1})`);
+            throw this.malformed('GET', url, res, `${key}[${index}] is not valid JSON`);
           }
+          return check(value, index);
         },
         links: scanned.members[`${key}_links`] as Link[] | undefined,
       };
     }
-    const whole = this.parsed<Record<string, unknown> | undefined>('GET', url, res);
-    const items = this.expectBody<T[]>(whole, key, 'GET', url);
-    if (!Array.isArray(items)) throw new UnavailableError(`GET ${url}: HTTP ${res.status} with '${key}' that is not a list`);
-    return { length: items.length, item: (index) => items[index]!, links: whole.json?.[`${key}_links`] as Link[] | undefined };
+    const whole = this.validated<Record<string, unknown>>('GET', url, res, pageShape(key));
+    const items = whole[key] as unknown[];
+    return { length: items.length, item: (index) => check(items[index], index), links: whole[`${key}_links`] as Link[] | undefined };
   }
 
   async getVolume(id: string): Promise<Volume> {
-    const path = `/volumes/${encodeURIComponent(id)}`;
-    const res = await this.call<Record<string, unknown>>('GET', path);
-    return this.expectBody<Volume>(res, 'volume', 'GET', path);
+    return (await this.call<{ volume: Volume }>('GET', `/volumes/${encodeURIComponent(id)}`, volumeBody)).volume;
   }
 
   async findVolume(ref: string, options: { allProjects?: boolean } = {}): Promise<Volume> {
@@ -278,12 +291,14 @@ export class CinderClient implements BlockStorageClient {
   }
 
   async createVolume(request: CreateVolumeRequest): Promise<Volume> {
-    const res = await this.call<Record<string, unknown>>('POST', '/volumes', { volume: request });
-    return this.expectBody<Volume>(res, 'volume', 'POST', '/volumes');
+    return (await this.call<{ volume: Volume }>('POST', '/volumes', volumeBody, { volume: request })).volume;
   }
 
+  /** Cinder answers 202 with an empty body; like an action's, a 2xx whose body cannot be read was still accepted. */
   async deleteVolume(id: string): Promise<ActionResult> {
-    const res = await this.call('DELETE', `/volumes/${encodeURIComponent(id)}`);
+    const url = this.url(`/volumes/${encodeURIComponent(id)}`);
+    const res = await this.exchange('DELETE', url);
+    if (res.status >= 400) throw this.failure('DELETE', url, res);
     return { status: res.status, requestId: res.requestId };
   }
 
@@ -293,14 +308,12 @@ export class CinderClient implements BlockStorageClient {
     if (query.allProjects) params.set('all_tenants', '1');
     const qs = params.toString();
     const out: Snapshot[] = [];
-    for await (const s of this.paginate<Snapshot>(`/snapshots/detail${qs ? `?${qs}` : ''}`, 'snapshots')) out.push(s);
+    for await (const s of this.paginate<Snapshot>(`/snapshots/detail${qs ? `?${qs}` : ''}`, 'snapshots', snapshotShape)) out.push(s);
     return out;
   }
 
   async getPools(): Promise<Pool[]> {
-    const path = '/scheduler-stats/get_pools?detail=true';
-    const res = await this.call<Record<string, unknown>>('GET', path);
-    return this.expectBody<Pool[]>(res, 'pools', 'GET', path);
+    return (await this.call<{ pools: Pool[] }>('GET', '/scheduler-stats/get_pools?detail=true', poolsBody)).pools;
   }
 
   async listServices(query: { binary?: string; host?: string } = {}): Promise<Service[]> {
@@ -308,14 +321,11 @@ export class CinderClient implements BlockStorageClient {
     if (query.binary) params.set('binary', query.binary);
     if (query.host) params.set('host', query.host);
     const qs = params.toString();
-    const path = `/os-services${qs ? `?${qs}` : ''}`;
-    const res = await this.call<Record<string, unknown>>('GET', path);
-    return this.expectBody<Service[]>(res, 'services', 'GET', path);
+    return (await this.call<{ services: Service[] }>('GET', `/os-services${qs ? `?${qs}` : ''}`, servicesBody)).services;
   }
 
   async listVolumeTypes(): Promise<VolumeType[]> {
-    const res = await this.call<Record<string, unknown>>('GET', '/types');
-    return this.expectBody<VolumeType[]>(res, 'volume_types', 'GET', '/types');
+    return (await this.call<{ volume_types: VolumeType[] }>('GET', '/types', volumeTypesBody)).volume_types;
   }
 
   async findVolumeType(ref: string): Promise<VolumeType> {
@@ -325,9 +335,7 @@ export class CinderClient implements BlockStorageClient {
     if (UUID.test(ref)) {
       // Private types are not in the list but can be read by id.
       try {
-        const path = `/types/${encodeURIComponent(ref)}`;
-        const res = await this.call<Record<string, unknown>>('GET', path);
-        return this.expectBody<VolumeType>(res, 'volume_type', 'GET', path);
+        return (await this.call<{ volume_type: VolumeType }>('GET', `/types/${encodeURIComponent(ref)}`, volumeTypeBody)).volume_type;
       } catch (err) {
         if (!(err instanceof CinderApiError && err.status === 404)) throw err;
       }
@@ -340,8 +348,8 @@ export class CinderClient implements BlockStorageClient {
     // Filters and pagination arrive with 3.5; before that the list is the project's whole (short-lived) list.
     const path = this.supports('3.5') ? `/messages?resource_uuid=${encodeURIComponent(query.resourceUuid)}` : '/messages';
     const out: UserMessage[] = [];
-    for await (const m of this.paginate<UserMessage>(path, 'messages')) if (m?.resource_uuid === query.resourceUuid) out.push(m);
-    return out.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+    for await (const m of this.paginate<UserMessage>(path, 'messages', userMessageShape)) if (m?.resource_uuid === query.resourceUuid) out.push(m);
+    return out.sort((a, b) => ((a.created_at ?? '') < (b.created_at ?? '') ? 1 : (a.created_at ?? '') > (b.created_at ?? '') ? -1 : 0));
   }
 
   async migrateVolume(id: string, request: MigrateRequest): Promise<ActionResult> {

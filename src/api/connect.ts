@@ -9,6 +9,7 @@ import { selectBlockStorageEndpoint } from './catalog.js';
 import { CinderClient } from './cinder-client.js';
 import { resolveEndpoint, type ResolvedEndpoint } from './endpoint.js';
 import { HttpTransport } from './http.js';
+import { KnownSecrets } from './redact.js';
 import { negotiateMicroversion } from './microversion.js';
 
 export interface ConnectOptions {
@@ -16,6 +17,13 @@ export interface ConnectOptions {
   debug?: (line: string) => void;
   /** The run's interruption (Ctrl-C, SIGTERM): stops every request in flight. */
   signal?: AbortSignal;
+  /** A line the operator must see (a versions document volmig could not read). */
+  warn?: (line: string) => void;
+  /**
+   * The run's secrets, shared with the caller so that its error report can be cleaned of them too: the cloud's
+   * password, application-credential secret and token are added here, the tokens Keystone issues as they come.
+   */
+  secrets?: KnownSecrets;
 }
 
 const USER_AGENT = 'volmig (+https://docs.openstack.org/api-ref/block-storage/v3/)';
@@ -28,7 +36,10 @@ export async function connect(cloud: CloudConfig, io: Io, options: ConnectOption
   await io.beforeNetwork?.();
   const { loadUndiciRequest } = await import('./undici-request.js');
   const dispatcher = io.dispatcher ?? (await buildDispatcher(cloud));
+  const secrets = options.secrets ?? new KnownSecrets();
+  secrets.add(cloud.auth.password, cloud.auth.applicationCredentialSecret, cloud.auth.token);
   const transport = new HttpTransport({
+    secrets,
     request: await loadUndiciRequest(),
     dispatcher,
     debug: options.debug,
@@ -71,7 +82,7 @@ async function connectWith(cloud: CloudConfig, transport: HttpTransport, options
     }
   }
 
-  const version = await negotiateMicroversion(transport, resolved.serviceRoot, cloud.volumeApiVersion);
+  const version = await negotiateMicroversion(transport, resolved.serviceRoot, cloud.volumeApiVersion, { warn: options.warn });
   options.debug?.(
     `microversion ${version.microversion}` + (version.max ? ` (server ${version.min} to ${version.max})` : '') + `; endpoint ${resolved.endpoint}`,
   );

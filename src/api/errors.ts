@@ -1,6 +1,7 @@
-import { ADMIN_ROLE_HINT, ExitCode, VolmigError, type ExitCode as ExitCodeValue } from '../errors.js';
+import { ADMIN_ROLE_HINT, ExitCode, UnavailableError, VolmigError, type ExitCode as ExitCodeValue } from '../errors.js';
 import type { Volume } from '../model/cinder.js';
 import { volumeHost } from '../model/cinder.js';
+import { redactEchoedSecrets, type KnownSecrets } from './redact.js';
 
 /** 401/403 → 4, 404 → 3, other 4xx → 5, 5xx → 6 (the documented exit-code table). */
 function exitCodeForStatus(status: number): ExitCodeValue {
@@ -18,20 +19,31 @@ export interface ParsedFault {
 }
 
 const MAX_SNIPPET = 200;
+/** How much of an error body is read for its message. */
+const MAX_FAULT_TEXT = 64 * 1024;
 
 /**
  * Reads a Cinder fault body (`{"<faultName>": {"code": N, "message": "..."}}`), a Keystone/keystonemiddleware
  * error (`{"error": {"message": ...}}`), or anything else a proxy may put in front of the API. Never throws:
- * an HTML page or an empty body becomes a sentence that names the status.
+ * an HTML page or an empty body becomes a sentence that names the status. The message is cleaned of the run's
+ * secrets and of any value echoed under a secret key (a server may quote the request back).
  */
-export function parseCinderFault(status: number, bodyText: string, contentType?: string): ParsedFault {
+export function parseCinderFault(status: number, bodyText: string, contentType?: string, secrets?: KnownSecrets): ParsedFault {
+  const clean = (text: string) => (secrets ? secrets.redact(text) : redactEchoedSecrets(text));
+  // Before anything is cut short: half a secret at the end of a snippet would no longer match.
+  // A fault document is small; a huge error body is described by its start only.
+  const fault = readFault(status, clean(bodyText.length > MAX_FAULT_TEXT ? bodyText.slice(0, MAX_FAULT_TEXT) : bodyText), contentType);
+  return { ...fault, message: clean(fault.message) };
+}
+
+function readFault(status: number, bodyText: string, contentType?: string): ParsedFault {
   const text = bodyText.trim();
   if (text === '') return { message: `the server answered HTTP ${status} with an empty body` };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { message: describeNonJson(status, text, contentType) };
+    return { message: `the server answered HTTP ${status} with ${describeNonJson(text, contentType)}` };
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
     const record = parsed as Record<string, unknown>;
@@ -52,14 +64,20 @@ export function parseCinderFault(status: number, bodyText: string, contentType?:
   return { message: `the server answered HTTP ${status} with an unexpected JSON body: ${snippet(text)}` };
 }
 
-function describeNonJson(status: number, text: string, contentType?: string): string {
-  const isHtml = /html/i.test(contentType ?? '') || /^<(!doctype|html|head|body)/i.test(text);
+/**
+ * What a body that is not JSON is, for a message: `an HTML page instead of JSON: "502 Bad Gateway" (a proxy or a
+ * wrong endpoint?)`, `a non-JSON body: <its start>`, `an empty body`.
+ */
+export function describeNonJson(text: string, contentType?: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'an empty body';
+  const isHtml = /html/i.test(contentType ?? '') || /^<(!doctype|html|head|body)/i.test(trimmed);
   if (isHtml) {
-    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)?.[1];
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(trimmed)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(trimmed)?.[1];
     const what = title ? `: "${collapse(stripTags(title))}"` : '';
-    return `the server answered HTTP ${status} with an HTML page instead of JSON${what} (a proxy or a wrong endpoint?)`;
+    return `an HTML page instead of JSON${what} (a proxy or a wrong endpoint?)`;
   }
-  return `the server answered HTTP ${status} with a non-JSON body: ${snippet(text)}`;
+  return `a non-JSON body: ${snippet(trimmed)}`;
 }
 
 function stripTags(s: string): string {
@@ -117,6 +135,40 @@ export class CinderApiError extends VolmigError {
 }
 
 /**
+ * A server's answer whose body does not have the shape volmig needs (not JSON, a field of the wrong type, a list
+ * that is not one, a body past the size cap). It is the server's fault (exit 6, retried by a watch like any
+ * unreadable answer), never a bug in volmig, never "not found", and never printed as if it were data.
+ */
+export class MalformedBodyError extends UnavailableError {
+  readonly method: string;
+  readonly url: string;
+  readonly requestId?: string;
+  readonly problem: string;
+
+  constructor(init: { service: string; method: string; url: string; problem: string; requestId?: string }) {
+    super(`${init.service} answered ${init.method} ${init.url} with a malformed body: ${init.problem}${init.requestId ? ` (request id ${init.requestId})` : ''}`);
+    this.method = init.method;
+    this.url = init.url;
+    this.requestId = init.requestId;
+    this.problem = init.problem;
+  }
+}
+
+/** The largest answer volmig reads (a page of 1000 volumes is about 5 MB); past it the read stops. */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** An answer larger than the cap: volmig stopped reading it (the connection is closed, nothing more is buffered). */
+export class BodyTooLargeError extends UnavailableError {
+  constructor(init: { method: string; url: string; status: number; limitBytes: number; requestId?: string }) {
+    const limit = init.limitBytes >= 1024 * 1024 ? `${Math.round(init.limitBytes / (1024 * 1024))} MiB` : `${init.limitBytes} bytes`;
+    super(
+      `the server's answer to ${init.method} ${init.url} (HTTP ${init.status}) is larger than ${limit}; volmig stopped reading it` +
+        (init.requestId ? ` (request id ${init.requestId})` : ''),
+    );
+  }
+}
+
+/**
  * A request that changes state (POST/PUT/DELETE/PATCH) may have reached the server but its answer was lost
  * (connection dropped after sending, timeout) or the server failed with 5xx. Whether it acted is unknown, so it
  * is never resent automatically.
@@ -151,9 +203,16 @@ export class RequestAbortedError extends VolmigError {
   readonly reason: unknown;
 
   constructor(init: { method: string; url: string; reason: unknown }) {
-    super(`${init.method} ${init.url}: stopped by volmig (${describeAbortReason(init.reason)})`, ExitCode.INTERRUPTED);
+    // A deadline of the command is a timeout (exit 7); only the operator's stop is an interruption.
+    super(`${init.method} ${init.url}: stopped by volmig (${describeAbortReason(init.reason)})`, isDeadline(init.reason) ? ExitCode.TIMEOUT : ExitCode.INTERRUPTED);
     this.reason = init.reason;
   }
+}
+
+/** A deadline's reason (src/migration/poll.ts DeadlineReason: `kind` timeout or stall), told apart without importing it. */
+function isDeadline(reason: unknown): boolean {
+  const kind = reason && typeof reason === 'object' ? (reason as { kind?: unknown }).kind : undefined;
+  return kind === 'timeout' || kind === 'stall';
 }
 
 /** Why a run's or a deadline's AbortSignal fired, in words; see src/migration/poll.ts for the deadline reasons. */

@@ -1,7 +1,8 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import { UnavailableError } from '../errors.js';
-import { RequestAbortedError, RequestOutcomeUnknownError, describeAbortReason } from './errors.js';
-import { redactBodyForLog, redactUrl, isSecretHeader, REDACTED } from './redact.js';
+import { BodyTooLargeError, MAX_BODY_BYTES, RequestAbortedError, RequestOutcomeUnknownError, describeAbortReason } from './errors.js';
+import { KnownSecrets, redactBodyForLog, redactUrl, isSecretHeader, REDACTED } from './redact.js';
 
 /** undici's `request`, injected so that this module never loads undici at import time. */
 export type UndiciRequest = typeof import('undici').request;
@@ -25,6 +26,10 @@ export interface HttpTransportOptions {
   userAgent?: string;
   /** The run's interruption: the signal of every request that brings none of its own (authentication, versions). */
   signal?: AbortSignal;
+  /** The largest body read (default MAX_BODY_BYTES, 64 MiB); a larger one is BodyTooLargeError. */
+  maxBodyBytes?: number;
+  /** The run's secrets: removed from every debug line; tokens Keystone issues are added as they arrive. */
+  secrets?: KnownSecrets;
 }
 
 export interface HttpRequest {
@@ -43,6 +48,8 @@ export interface HttpRequest {
    * never retried; a state-changing request that may have been sent then has an unknown outcome.
    */
   signal?: AbortSignal;
+  /** Attempts for this request, when its caller retries in its own way (the versions document). */
+  maxTries?: number;
 }
 
 export interface HttpResponse {
@@ -68,8 +75,10 @@ export class HttpTransport {
   private readonly backoffMaxMs: number;
   private readonly retryAfterMaxMs: number;
   private readonly random: () => number;
+  readonly secrets: KnownSecrets;
 
   constructor(private readonly options: HttpTransportOptions) {
+    this.secrets = options.secrets ?? new KnownSecrets();
     this.maxTries = options.maxTries ?? 4;
     this.backoffBaseMs = options.backoffBaseMs ?? 500;
     this.backoffMaxMs = options.backoffMaxMs ?? 8000;
@@ -82,14 +91,24 @@ export class HttpTransport {
   }
 
   debug(line: string): void {
-    this.options.debug?.(line);
+    this.options.debug?.(this.secrets.redact(line));
+  }
+
+  /** A pause between two attempts of a caller's own (the versions document), stopped by the run's interruption. */
+  pause(ms: number): Promise<void> {
+    return this.options.sleep(ms, this.options.signal);
+  }
+
+  /** Text built from a server's answer (a fault message), cleaned of the run's secrets and of echoed ones. */
+  redact(text: string): string {
+    return this.secrets.redact(text);
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {
     const req = request.signal || !this.options.signal ? request : { ...request, signal: this.options.signal };
     const method = req.method.toUpperCase();
     const idempotent = req.idempotent ?? (method === 'GET' || method === 'HEAD');
-    const tries = idempotent ? this.maxTries : 1;
+    const tries = idempotent ? (req.maxTries ?? this.maxTries) : 1;
     for (let attempt = 1; ; attempt++) {
       let response: HttpResponse;
       if (req.signal?.aborted) throw this.aborted(method, req, attempt > 1 || !idempotent);
@@ -97,6 +116,8 @@ export class HttpTransport {
         response = await this.once(method, req);
       } catch (err) {
         if (req.signal?.aborted) throw this.aborted(method, req, true);
+        // Asking again would bring the same oversized answer.
+        if (err instanceof BodyTooLargeError) throw err;
         const failure = classifyNetworkError(err, this.options.requestTimeoutMs);
         this.debug(`! ${method} ${redactUrl(req.url)} failed: ${failure.description}`);
         if (!idempotent && failure.maybeSent) {
@@ -169,26 +190,61 @@ export class HttpTransport {
       dispatcher: this.options.dispatcher,
       signal: req.signal ? AbortSignal.any([AbortSignal.timeout(this.options.requestTimeoutMs), req.signal]) : AbortSignal.timeout(this.options.requestTimeoutMs),
     });
+    const responseHeaders = res.headers as Record<string, string | string[] | undefined>;
+    const requestId = header(responseHeaders, 'x-openstack-request-id') ?? header(responseHeaders, 'x-compute-request-id');
+    // A token Keystone just issued is a secret of the run from now on (an error text may quote it back).
+    this.secrets.add(header(responseHeaders, 'x-subject-token'));
+    const limit = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
     let text: string;
     let bodyLost = false;
     try {
-      text = await res.body.text();
+      text = await readCappedText(res.body, limit, header(responseHeaders, 'content-length'));
     } catch (err) {
       // A state-changing request answered 2xx was accepted, whatever happens to the rest of the answer.
       const accepted = res.statusCode >= 200 && res.statusCode < 300 && method !== 'GET' && method !== 'HEAD';
-      if (!accepted || req.signal?.aborted) throw err;
+      if (req.signal?.aborted) throw err;
+      if (err instanceof OverLimit) {
+        this.debug(`< ${res.statusCode} ${method} ${redactUrl(req.url)}: body larger than ${limit} bytes, not read${requestId ? ` ${requestId}` : ''}`);
+        if (!accepted) throw new BodyTooLargeError({ method, url: redactUrl(req.url), status: res.statusCode, limitBytes: limit, requestId });
+      } else if (!accepted) throw err;
       text = '';
       bodyLost = true;
     }
     const durationMs = this.options.now() - started;
-    const responseHeaders = res.headers as Record<string, string | string[] | undefined>;
-    const requestId = header(responseHeaders, 'x-openstack-request-id') ?? header(responseHeaders, 'x-compute-request-id');
     this.debug(
       `< ${res.statusCode} ${method} ${redactUrl(req.url)} ${durationMs} ms${requestId ? ` ${requestId}` : ''}` +
         (header(responseHeaders, 'x-subject-token') ? ` [X-Subject-Token: ${REDACTED}]` : ''),
     );
     return { status: res.statusCode, headers: responseHeaders, text, requestId, durationMs, ...(bodyLost ? { bodyLost } : {}) };
   }
+}
+
+class OverLimit extends Error {}
+
+/**
+ * The body as text, read chunk by chunk and stopped (the connection closed) as soon as it passes `limit` bytes, or
+ * before reading anything when Content-Length says it will: an oversized answer never sits in memory. Chunks are
+ * decoded as they arrive, so the bytes and the text are not both held whole (a 50 MB body peaks at about three times
+ * its size: the text, what JSON.parse makes of it, and the pieces until they are collected).
+ */
+async function readCappedText(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }, limit: number, declared: string | undefined): Promise<string> {
+  const length = declared === undefined || declared.trim() === '' ? Number.NaN : Number(declared);
+  if (Number.isFinite(length) && length > limit) {
+    body.destroy();
+    throw new OverLimit();
+  }
+  const decoder = new StringDecoder('utf8');
+  let text = '';
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      throw new OverLimit();
+    }
+    text += decoder.write(chunk);
+  }
+  return text + decoder.end();
 }
 
 export function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

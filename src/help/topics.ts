@@ -18,7 +18,7 @@ const EXIT_CODE_MEANINGS: Record<keyof typeof ExitCode, string> = {
     'authentication or permission: Keystone refused the login (HTTP 400 or 401 on POST /v3/auth/tokens), or the ' +
     'Block Storage API answered 401/403 (most commands need an admin role)',
   REJECTED: "request rejected, by the Block Storage API (HTTP 400, 409, ...) or by volmig's own checks",
-  UNAVAILABLE: 'API unreachable, TLS failure, or server error (HTTP 5xx)',
+  UNAVAILABLE: 'API unreachable, TLS failure, server error (HTTP 5xx), or an answer volmig cannot use (not JSON, a malformed body, larger than 64 MiB)',
   TIMEOUT: 'timed out waiting (the operation goes on server side)',
   INTERRUPTED: 'interrupted (Ctrl+C)',
   TERMINATED: 'stopped by SIGTERM (as for Ctrl-C: the migrations go on, the journal and the resume line are written)',

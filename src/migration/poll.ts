@@ -41,6 +41,9 @@ export type TickOutcome = 'continue' | 'failed' | 'done';
 
 export type PollEnd = 'done' | 'interrupted' | 'deadline';
 
+/** How long the one look after a deadline that passed before the first tick may take. */
+export const FIRST_LOOK_MS = 1000;
+
 export class PollEngine {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -67,10 +70,14 @@ export class PollEngine {
     for (let index = 0; ; index++) {
       if (signal.aborted) return 'interrupted';
       const now = this.now();
-      if (deadlineAt !== undefined && now >= deadlineAt) return 'deadline';
+      // A deadline that passed before the first look (the request itself took all of --timeout) still gets one
+      // look, bounded by FIRST_LOOK_MS: a migration that has finished meanwhile is then reported as finished, not as
+      // "timed out, continues on the server".
+      const late = index === 0 && deadlineAt !== undefined && now >= deadlineAt;
+      if (deadlineAt !== undefined && now >= deadlineAt && !late) return 'deadline';
       const own = nextDeadline?.();
-      const until = earliest(deadlineAt, own);
-      const scope = this.scope(until, until === deadlineAt ? new DeadlineReason('timeout', 'the --timeout passed') : new DeadlineReason('stall', 'the --stall-timeout passed'));
+      const until = late ? now + FIRST_LOOK_MS : earliest(deadlineAt, own);
+      const scope = this.scope(until, late || until === deadlineAt ? new DeadlineReason('timeout', 'the --timeout passed') : new DeadlineReason('stall', 'the --stall-timeout passed'));
       let outcome: TickOutcome;
       try {
         outcome = await tick({ signal: scope.signal, failures, index });

@@ -41,6 +41,15 @@ export interface ReconcileOptions {
   budgetMs?: number;
 }
 
+/**
+ * How long the read-back after a lost answer may try: 10 s, but never past the command's deadline by more than
+ * about a second (--timeout bounds the whole command, the read-back included).
+ */
+export function readBackBudget(deadlineAt: number | undefined, now: number): number {
+  if (deadlineAt === undefined) return 10_000;
+  return Math.max(1000, Math.min(10_000, deadlineAt - now));
+}
+
 export async function reconcileLostRequest(
   client: BlockStorageClient,
   volumeId: string,

@@ -1,10 +1,10 @@
 import type { ActionResult, BlockStorageClient } from '../api/block-storage.js';
 import { CinderApiError, isPolicyRefusal, RequestOutcomeUnknownError } from '../api/errors.js';
 import { ExitCode, ReportedError, VolmigError } from '../errors.js';
-import { nowFor, type Io } from '../io.js';
+import { MAX_TIMER_MS, nowFor, type Io } from '../io.js';
 import { DeadlineReason } from './poll.js';
 import type { ApiRefusal, RejectedEvent, RequestEvents } from './events.js';
-import { reconcileLostRequest, type ReconcileExpectation, type Reconciliation } from './reconcile.js';
+import { readBackBudget, reconcileLostRequest, type ReconcileExpectation, type Reconciliation } from './reconcile.js';
 import { apiReason } from './report.js';
 
 /** What migrate and retype share: the events, the run's interruption and the command's deadline. */
@@ -28,7 +28,8 @@ export class CommandDeadline {
   constructor(io: Io, runSignal: AbortSignal, timeoutMs: number | undefined) {
     this.now = nowFor(io);
     this.at = timeoutMs === undefined ? undefined : this.now() + timeoutMs;
-    if (timeoutMs === undefined) {
+    // Node fires a timer longer than 2^31-1 ms (about 24.8 days) at once: a deadline that far away never comes in a run.
+    if (timeoutMs === undefined || timeoutMs > MAX_TIMER_MS) {
       this.signal = runSignal;
     } else {
       const controller = new AbortController();
@@ -71,7 +72,7 @@ export type SendOutcome =
 
 /**
  * Sends the one request of a migrate or a retype. It is never resent: a lost answer is reconciled by reading the
- * volume back (bounded: a few seconds when the command's deadline has already passed).
+ * volume back (bounded by the command's deadline: about a second past it at most).
  */
 export async function sendOnce(
   ctx: RequestContext,
@@ -89,7 +90,7 @@ export async function sendOnce(
     const reconciliation = await reconcileLostRequest(ctx.client, volumeId, expectation, {
       io: ctx.io,
       signal: ctx.signal,
-      budgetMs: deadline.passed || deadline.signal.aborted ? 3000 : 10_000,
+      budgetMs: readBackBudget(deadline.at, nowFor(ctx.io)()),
     });
     const v = reconciliation.volume;
     ctx.events({

@@ -50,13 +50,17 @@ const SETTLED_STATUSES = new Set(['available', 'in-use']);
 /** A migration that ends in error this soon, never seen copying, was refused by the scheduler. */
 const SCHEDULER_WINDOW_MS = 15_000;
 
-/** 130 or 143 beat a failure, a failure beats "not found", which beats a lapse (7); all success is 0. */
+/**
+ * 130 or 143 beat a failure, a failure (a refused read, 5, included) beats "not found", which beats a lapse (7);
+ * all success is 0. No failure is ever lost: a code outside the list still beats success.
+ */
 export function aggregateExitCode(results: WatchResult[]): number {
   const codes = new Set(results.map((r) => r.exitCode));
-  for (const code of [ExitCode.TERMINATED, ExitCode.INTERRUPTED, ExitCode.AUTH, ExitCode.FAILED, ExitCode.NOT_FOUND, ExitCode.TIMEOUT]) {
+  const order = [ExitCode.TERMINATED, ExitCode.INTERRUPTED, ExitCode.AUTH, ExitCode.FAILED, ExitCode.REJECTED, ExitCode.UNAVAILABLE, ExitCode.NOT_FOUND, ExitCode.TIMEOUT];
+  for (const code of order) {
     if (codes.has(code)) return code;
   }
-  return ExitCode.OK;
+  return [...codes].find((code) => code !== ExitCode.OK) ?? ExitCode.OK;
 }
 
 export function displayName(w: WatchedVolume): string {

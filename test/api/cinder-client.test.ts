@@ -81,16 +81,16 @@ describe('listVolumes: bodies that are not a clean page', () => {
     })().catch((e: unknown) => e);
     expect(seen).toEqual([A]);
     expect(err).toBeInstanceOf(UnavailableError);
-    expect((err as Error).message).toBe(`GET ${CINDER}${BASE}/volumes/detail: the server answered HTTP 200 with malformed JSON in 'volumes' (item 2)`);
+    expect((err as Error).message).toBe(`the Block Storage API answered GET ${CINDER}${BASE}/volumes/detail with a malformed body: volumes[1] is not valid JSON`);
   });
 
   it('an answer without the collection, or not JSON at all, gets the whole-body errors', async () => {
     const c = await client();
     nock(CINDER).get(`${BASE}/volumes/detail`).reply(200, { volume: volume(A) });
-    await expect(collect(c.listVolumes())).rejects.toThrow(`GET ${CINDER}${BASE}/volumes/detail: HTTP 200 without the expected 'volumes' in the answer`);
+    await expect(collect(c.listVolumes())).rejects.toThrow(`the Block Storage API answered GET ${CINDER}${BASE}/volumes/detail with a malformed body: volumes is missing`);
     nock(CINDER).get(`${BASE}/volumes/detail`).reply(200, '<html><title>Login</title></html>', { 'Content-Type': 'text/html' });
     await expect(collect(c.listVolumes())).rejects.toThrow(
-      `GET ${CINDER}${BASE}/volumes/detail: the server answered HTTP 200 with an HTML page instead of JSON: "Login" (a proxy or a wrong endpoint?)`,
+      `the Block Storage API answered GET ${CINDER}${BASE}/volumes/detail with a malformed body: an HTML page instead of JSON: "Login" (a proxy or a wrong endpoint?)`,
     );
   });
 });

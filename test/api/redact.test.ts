@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from '../../src/api/connect.js';
-import { isSecretHeader, redactJson, redactText, redactUrl } from '../../src/api/redact.js';
+import { isSecretHeader, KnownSecrets, redactEchoedSecrets, redactJson, redactText, redactUrl } from '../../src/api/redact.js';
 import { nock, testIo, useNock, versionsDocument } from '../helpers/nock.js';
 import { runVolmig } from '../helpers/run.js';
 import { CINDER, KEYSTONE, NOAUTH_ENV, PROJECT, cloudFromEnv, tokenBody, volume } from './fixtures.js';
@@ -134,5 +134,23 @@ describe('redaction helpers', () => {
     expect(['X-Auth-Token', 'x-subject-token', 'Authorization', 'Accept'].map(isSecretHeader)).toEqual([true, true, true, false]);
     expect(redactUrl('https://user:hunter22@keystone.test/v3?token=abc&limit=2')).toBe('https://user:***@keystone.test/v3?token=***&limit=2');
     expect(redactText(`failed with ${PASSWORD} in it`, [PASSWORD, undefined, 'ab'])).toBe('failed with *** in it');
+  });
+
+  it('redactEchoedSecrets: a value under a secret key, in JSON or in Python repr, whatever it is', () => {
+    expect(redactEchoedSecrets('{"user": {"name": "admin", "password": "a\\"b"}, "application_credential": {"secret": "s1", "id": "keep"}}')).toBe(
+      '{"user": {"name": "admin", "password": "***"}, "application_credential": {"secret": "***", "id": "keep"}}',
+    );
+    expect(redactEchoedSecrets("On instance: {'token': {'id': 'gAAAAB1'}, 'methods': ['token'], 'x_subject_token': 'z'}")).toBe(
+      "On instance: {'token': {'id': '***'}, 'methods': ['token'], 'x_subject_token': '***'}",
+    );
+    expect(redactEchoedSecrets('no secrets here: {"name": "password-rotation"}')).toBe('no secrets here: {"name": "password-rotation"}');
+  });
+
+  it('KnownSecrets: each secret raw, JSON-escaped and percent-encoded; from the environment by name', () => {
+    const secrets = new KnownSecrets();
+    secrets.add('p@ss "word"', undefined, '');
+    secrets.addFromEnv({ OS_PASSWORD: 'envpass1', OS_USERNAME: 'admin', OS_APPLICATION_CREDENTIAL_SECRET: 'acsecret1', OS_TOKEN: 'tok12345' });
+    expect(secrets.redact('a p@ss "word" b p@ss \\"word\\" c p%40ss%20%22word%22 d')).toBe('a *** b *** c *** d');
+    expect(secrets.redact('envpass1 admin acsecret1 tok12345')).toBe('*** admin *** ***');
   });
 });

@@ -141,7 +141,7 @@ describe('faults', () => {
     const err = await c.getVolume(VOL).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toBe(
-      `GET ${CINDER}${BASE}/volumes/${VOL}: the server answered HTTP 200 with an HTML page instead of JSON: "Login" (a proxy or a wrong endpoint?)`,
+      `the Block Storage API answered GET ${CINDER}${BASE}/volumes/${VOL} with a malformed body: an HTML page instead of JSON: "Login" (a proxy or a wrong endpoint?)`,
     );
   });
 

@@ -237,6 +237,13 @@ describe('exit code of several volumes', () => {
     expect(aggregateExitCode([r(130), r(1)])).toBe(130);
     expect(aggregateExitCode([r(0), r(0)])).toBe(0);
   });
+
+  it('a read the API refused (another 4xx: 5) or kept failing (6) is never lost to success', () => {
+    expect(aggregateExitCode([r(5)])).toBe(5);
+    expect(aggregateExitCode([r(0), r(6)])).toBe(6);
+    expect(aggregateExitCode([r(5), r(3), r(7)])).toBe(5);
+    expect(aggregateExitCode([r(1), r(5)])).toBe(1);
+  });
 });
 
 describe('the progress source is named once', () => {

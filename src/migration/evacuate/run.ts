@@ -6,7 +6,7 @@ import type { JournalEntry } from '../journal.js';
 import { hostMatches } from '../list.js';
 import { isTerminal } from '../phases.js';
 import { classifyPollError, PollEngine, type PollEnd } from '../poll.js';
-import { reconcileLostRequest } from '../reconcile.js';
+import { readBackBudget, reconcileLostRequest } from '../reconcile.js';
 import { apiReason } from '../report.js';
 import { MigrationTracker, type ProgressSnapshot } from '../tracker.js';
 import { computeAggregate } from './aggregate.js';
@@ -246,7 +246,13 @@ class EvacuationRun {
   /** A lost answer: the volume is read back (with retries) and the move goes on from what it shows. */
   private async reconcile(state: MoveState, fresh: Volume, err: RequestOutcomeUnknownError): Promise<void> {
     const baseline = { host: volumeHost(fresh), migrationStatus: normalizedMigrationStatus(fresh), updatedAt: fresh.updated_at ?? null };
-    const r = await reconcileLostRequest(this.deps.client, state.move.volume.id, { action: 'migration', baseline, destination: state.destination }, { io: this.deps.io, signal: this.deps.signal });
+    const deadlineAt = this.limits.timeoutMs !== undefined ? this.startedAt + this.limits.timeoutMs : undefined;
+    const r = await reconcileLostRequest(
+      this.deps.client,
+      state.move.volume.id,
+      { action: 'migration', baseline, destination: state.destination },
+      { io: this.deps.io, signal: this.deps.signal, budgetMs: readBackBudget(deadlineAt, this.now()) },
+    );
     if (r.verdict === 'moved') {
       await this.record(state, 'success');
       this.finish(state, 'moved');
