@@ -6,6 +6,7 @@ import { CINDER, KEYSTONE, KEYSTONE_401, PROJECT, tokenBody } from '../api/fixtu
 import { nock, useNock, versionsDocument } from '../helpers/nock.js';
 import { runVolmig, type RunResult } from '../helpers/run.js';
 import { FakeRbd } from '../helpers/fake-rbd.js';
+import { VERSIONS_ATTEMPTS } from '../../src/api/microversion.js';
 
 useNock();
 
@@ -227,7 +228,7 @@ describe('volmig doctor (in-process, nock)', () => {
   });
 
   test('the API unreachable: exit 6; nothing configured: exit 2 with the ways to configure; a broken settings file: exit 2 naming it', async () => {
-    nock(CINDER).get('/').times(4).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    nock(CINDER).get('/').times(VERSIONS_ATTEMPTS).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
     const down = await runVolmig(['doctor'], { env: { HOME: home, OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: `${CINDER}/v3`, OS_PROJECT_ID: 'admin' }, sleep: async () => {} });
     expect(down.code).toBe(6);
     expect(down.stdout).toMatch(/\n {2}FAIL {2}block storage {6}cannot reach http:\/\/cinder\.test:8776\//);
