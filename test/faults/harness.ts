@@ -10,6 +10,7 @@ import { runVolmig } from '../helpers/run.js';
 import { sandboxAdminApi } from '../helpers/cli-process.js';
 import { FaultProxy, type FaultRule } from './proxy.js';
 import { SandboxCounter } from './sandbox-count.js';
+import { sandboxVolumes } from '../helpers/sandbox-volumes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -96,6 +97,7 @@ export async function startFaultCloud(options: SandboxOptions = {}): Promise<Fau
   await proxy.start();
   proxy.issuedTokens.add(SECRETS.token);
   const api = <T = any>(method: string, path: string, body?: unknown) => sandboxAdminApi<T>(sandbox.url, method, path, body);
+  const adminVolumes = sandboxVolumes(sandbox.url);
   const env = (auth: Auth = 'noauth'): Record<string, string> => {
     const base = { XDG_STATE_HOME: stateDir, HOME: stateDir };
     if (auth === 'noauth') return { ...base, OS_AUTH_TYPE: 'noauth', OS_ENDPOINT: proxy.endpoint, OS_PROJECT_ID: 'admin', OS_USER_ID: 'admin' };
@@ -126,25 +128,7 @@ export async function startFaultCloud(options: SandboxOptions = {}): Promise<Fau
       return { ...r, ms: Date.now() - started };
     },
     api,
-    async volume(id) {
-      const r = await api('GET', `/volumes/${id}`);
-      if (r.status !== 200) throw new Error(`GET volume ${id}: ${r.status}`);
-      return r.body.volume;
-    },
-    async createVolume(spec) {
-      const r = await api('POST', '/volumes', { volume: spec });
-      if (r.status !== 202) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
-      return cloud.waitFor(r.body.volume.id, (v) => v.status !== 'creating');
-    },
-    async waitFor(id, done, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await cloud.volume(id);
-        if (done(v)) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for volume ${id}: ${JSON.stringify({ status: v.status, ms: v.migration_status })}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    },
+    ...adminVolumes,
     reset(...rules) {
       proxy.clear();
       proxy.set(...rules);

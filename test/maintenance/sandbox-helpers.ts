@@ -9,6 +9,7 @@ import type { Io } from '../../src/io.js';
 import type { Volume } from '../../src/model/cinder.js';
 import { capture, type CapturedStream } from '../helpers/run.js';
 import { sandboxAdminApi, spawnCli, type Spawned } from '../helpers/cli-process.js';
+import { sandboxVolumes } from '../helpers/sandbox-volumes.js';
 
 export const MIB = 1024 * 1024;
 
@@ -46,6 +47,7 @@ export async function startCloud(options: Partial<SandboxOptions> & { gibMiB?: n
     ...options,
   });
   const api = (method: string, path: string, body?: unknown) => sandboxAdminApi(sandbox.url, method, path, body);
+  const adminVolumes = sandboxVolumes(sandbox.url);
   const cloud: TestCloud = {
     sandbox,
     stateDir,
@@ -58,27 +60,9 @@ export async function startCloud(options: Partial<SandboxOptions> & { gibMiB?: n
     },
     api,
     cli: (args) => spawnCli(args, { cwd: stateDir, env: { HOME: stateDir, ...cloud.env } }),
-    async volume(id) {
-      const r = await api('GET', `/volumes/${id}`);
-      if (r.status !== 200) throw new Error(`GET volume ${id}: ${r.status}`);
-      return r.body.volume;
-    },
+    ...adminVolumes,
     async volumes() {
       return (await api('GET', '/volumes/detail?all_tenants=1')).body.volumes;
-    },
-    async createVolume(spec) {
-      const r = await api('POST', '/volumes', { volume: spec });
-      if (r.status !== 202) throw new Error(`create: ${r.status} ${JSON.stringify(r.body)}`);
-      return cloud.waitFor(r.body.volume.id, (v) => v.status !== 'creating');
-    },
-    async waitFor(id, done, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await cloud.volume(id);
-        if (done(v)) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for volume ${id}: ${JSON.stringify({ status: v.status, ms: v.migration_status, host: v['os-vol-host-attr:host'] })}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
     },
     async notifications() {
       const text = await readFile(sandbox.notificationsPath, 'utf8').catch(() => '');
