@@ -38,7 +38,9 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
           out.resultJson(report);
         } else {
           const { renderDoctor } = await import('../ui/doctor-view.js');
-          for (const line of renderDoctor(report, out.stdoutStyle)) out.result(line);
+          // Wrapped to the terminal's width only when stdout is one: a pipe or a file gets whole lines.
+          const columns = io.stdout.isTTY ? io.stdout.columns : undefined;
+          for (const line of renderDoctor(report, out.stdoutStyle, columns)) out.result(line);
         }
         if (report.exit_code !== 0 && report.error) out.error(`Error: ${report.error.split('\n')[0]}`);
         return report.exit_code;

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { DoctorCheck, DoctorReport } from '../migration/doctor.js';
+import { displayWidth, wrapWords } from '../help/text.js';
 import { NONE } from './format.js';
 import { renderKeyValue } from './table.js';
 
@@ -24,12 +25,23 @@ function orNone(v: string | null | undefined): string {
   return v === null || v === undefined || v === '' ? NONE : v;
 }
 
-/** The doctor's one screen: where the configuration came from, the endpoints, one line per check, a verdict. */
-export function renderDoctor(report: DoctorReport, c: ChalkInstance): string[] {
+/**
+ * The doctor's one screen: where the configuration came from, the endpoints, one line per check, a verdict. With
+ * `columns` (a terminal's width) a check's text is wrapped under itself, so the report still reads as columns
+ * instead of lines the terminal folds at its edge.
+ */
+export function renderDoctor(report: DoctorReport, c: ChalkInstance, columns?: number): string[] {
   const cf = report.configuration;
   const ep = report.endpoints;
   const cloudFile = cf.clouds_file ? `${cf.clouds_file}${cf.cloud ? ` (cloud ${cf.cloud}, chosen by ${cf.cloud_selected_by ?? '?'})` : ''}` : NONE;
   const identity = [cf.user ? `user ${cf.user}` : null, cf.project ? `project ${cf.project}` : null].filter(Boolean).join(', ');
+  // `key:   value` rows, indented by two; a long value goes on under itself (a path is broken only at a space).
+  const keyColumn = 2 + 'region, interface:'.length + 2;
+  const wrapValue = (row: string): string[] => {
+    if (columns === undefined || columns - keyColumn < 40 || displayWidth(row) + 2 <= columns) return [`  ${row}`];
+    const [head, ...more] = wrapWords(row.slice(keyColumn - 2), columns - keyColumn);
+    return [`  ${row.slice(0, keyColumn - 2)}${head}`, ...more.map((l) => `${' '.repeat(keyColumn)}${l}`)];
+  };
   const lines: string[] = ['Configuration'];
   lines.push(
     ...renderKeyValue(
@@ -44,7 +56,7 @@ export function renderDoctor(report: DoctorReport, c: ChalkInstance): string[] {
         ['region, interface', `${orNone(cf.region)}, ${orNone(cf.interface)}`],
       ],
       'region, interface:'.length,
-    ).map((l) => `  ${l}`),
+    ).flatMap(wrapValue),
   );
   lines.push('Endpoints');
   const range = ep.server_max_microversion ? `server ${ep.server_min_microversion ?? '?'} to ${ep.server_max_microversion}, ` : '';
@@ -56,18 +68,32 @@ export function renderDoctor(report: DoctorReport, c: ChalkInstance): string[] {
         ['microversion', ep.microversion ? `${ep.microversion} in use${ep.pinned ? ` (pinned to ${ep.pinned})` : ''} (${range}volmig up to ${ep.volmig_max_microversion})` : NONE],
       ],
       'region, interface:'.length,
-    ).map((l) => `  ${l}`),
+    ).flatMap(wrapValue),
   );
   lines.push('Checks');
   const width = Math.max(...report.checks.map((k) => CHECK_NAMES[k.name].length));
   const indent = `  ${' '.repeat(4)}  ${' '.repeat(width)}  `;
+  // Below about 40 columns of text, wrapping would only make a tall narrow column: let the terminal fold instead.
+  const room = columns !== undefined && columns - indent.length >= 40 ? columns - indent.length : undefined;
+  const fold = (text: string, reserve = 0): string[] => (room === undefined ? [text] : wrapWords(text, room - reserve));
   for (const check of report.checks) {
-    const [first, ...rest] = check.detail.split('\n');
+    const [first, ...rest] = check.detail.split('\n').flatMap((line) => fold(line.trimStart()));
     lines.push(`  ${mark(check, c)}  ${CHECK_NAMES[check.name].padEnd(width)}  ${first}`);
-    for (const line of rest) lines.push(`${indent}${line.trimStart()}`);
-    if (check.hint && check.ok === false) check.hint.split('\n').forEach((line, i) => lines.push(`${indent}${i === 0 ? '→ ' : '  '}${line}`));
+    for (const line of rest) lines.push(`${indent}${line}`);
+    if (check.hint && check.ok === false) {
+      check.hint.split('\n').forEach((line, i) => {
+        const lead = i === 0 ? '→ ' : '  ';
+        // A command to copy is kept whole, as one line: moved left when it does not fit under the column.
+        if (/^\s*(volmig|source|echo|mkdir|export)\b/.test(line)) {
+          const fits = room === undefined || displayWidth(line) + lead.length <= room;
+          lines.push(`${fits ? indent : '    '}${lead}${line}`);
+          return;
+        }
+        fold(line, lead.length).forEach((part, j) => lines.push(`${indent}${j === 0 ? lead : '  '}${part}`));
+      });
+    }
   }
-  lines.push(verdict(report));
+  lines.push(...(columns !== undefined && columns >= 40 ? wrapWords(verdict(report), columns) : [verdict(report)]));
   return lines;
 }
 

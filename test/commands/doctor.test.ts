@@ -1,11 +1,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { CINDER, KEYSTONE, KEYSTONE_401, PROJECT, tokenBody } from '../api/fixtures.js';
 import { nock, useNock, versionsDocument } from '../helpers/nock.js';
 import { runVolmig, type RunResult } from '../helpers/run.js';
 import { FakeRbd } from '../helpers/fake-rbd.js';
+import { HeadlessTerminal } from '../helpers/screen.js';
 import { VERSIONS_ATTEMPTS } from '../../src/api/microversion.js';
 
 useNock();
@@ -109,6 +111,36 @@ describe('volmig doctor (in-process, nock)', () => {
     expect(r.stdout).toMatch(/\n {2}no {4}completion {9}not installed for bash\n {27}→ volmig completion bash > ~\/\.local\/share\/bash-completion\/completions\/volmig\n/);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Ready: volmig authenticates and reaches the Block Storage API, and these credentials may migrate.');
     noSecrets(r);
+  });
+
+  test('on a terminal the checks are wrapped under their column, so nothing is folded at the edge; a pipe gets whole lines', async () => {
+    const run = async (stdoutTTY: boolean) => {
+      keystone();
+      const api = cinder();
+      api.get('/scheduler-stats/get_pools').query({ detail: 'true' }).reply(200, { pools: RBD_POOLS });
+      api.get('/os-services').query({ binary: 'cinder-volume' }).reply(200, { services: [] });
+      return runVolmig(['doctor'], { env: { HOME: home, SHELL: '/bin/bash', OS_CLOUD: 'prod', PATH: '/nonexistent' }, cwd: home, stdoutTTY });
+    };
+    const tty = await run(true);
+    expect(tty.code).toBe(0);
+    // The capture is a 100-column terminal: what it shows, row by row, is exactly the lines written.
+    const term = new HeadlessTerminal(100, 60);
+    term.write(tty.stdout);
+    const screen = await term.screen();
+    const written = stripVTControlCharacters(tty.stdout).trimEnd().split('\n').map((l) => l.trimEnd());
+    expect(screen.text.split('\n')).toEqual(written);
+    const checks = written.slice(written.indexOf('Checks') + 1, -1);
+    expect(checks.every((l) => l.length <= 100)).toBe(true);
+    // The long progress: server text goes on under its own column, not under the check names.
+    const server = checks.findIndex((l) => l.startsWith('  no    progress: server   no migration_progress:'));
+    expect(checks[server + 1]).toMatch(/^ {27}\S/);
+    expect(checks.join(' ').replace(/ +/g, ' ')).toContain("it needs microversion 3.72, and the server's newest microversion is 3.70 (upstream Cinder has no migration_progress yet)");
+    // A command to copy stays whole on its line: too long for the column, it moves left.
+    expect(checks).toContain('    → volmig completion bash > ~/.local/share/bash-completion/completions/volmig');
+    expect(written.every((l) => l.length <= 100)).toBe(true);
+
+    const piped = await run(false);
+    expect(piped.stdout).toContain("  no    progress: server   no migration_progress: it needs microversion 3.72, and the server's newest microversion is 3.70 (upstream Cinder has no migration_progress yet)\n");
   });
 
   test('RBD pools with rbd on PATH and a ceph.conf of their cluster: the ceph source is available (rbd is not run)', async () => {
