@@ -10,7 +10,7 @@ export function registerEvacuate(program: Command, ctx: CommandContext): void {
     .description('move every volume off a backend or pool before maintenance, a few at a time, and watch them all')
     .summary('move every volume off a backend or pool')
     .requiredOption('--from <host@backend[#pool]>', 'source backend (every pool) or one pool')
-    .requiredOption('--to <host@backend[#pool]...>', 'destination pool (host@backend when it has one pool); repeat or comma-separate to spread over several')
+    .requiredOption('--to <host@backend[#pool]...>', 'destination pool, or host@backend for all its pools; repeat or comma-separate to spread over several')
     .option('--volume-type <type>', 'only volumes of this type (name or id)')
     .option('--project <id>', 'only volumes of this project')
     .option('--include-in-use', 'also migrate attached volumes (needs the compute service to swap them)')
@@ -130,7 +130,7 @@ function parseEvacuateOptions(
   const rawTo = (Array.isArray(opts.to) ? opts.to : [opts.to]).flatMap((t) => String(t ?? '').split(',')).map((t) => t.trim()).filter(Boolean);
   if (rawTo.length === 0) throw new UsageError(`invalid value for --to: '' (expected host@backend#pool)`);
   for (const t of rawTo) {
-    if (!POOL_RE.test(t)) throw new UsageError(`invalid value for --to: '${t}' (expected host@backend#pool, or host@backend when it has one pool)`);
+    if (!POOL_RE.test(t)) throw new UsageError(`invalid value for --to: '${t}' (expected host@backend#pool or host@backend)`);
   }
   const to = [...new Set(rawTo)];
   for (const t of to) {

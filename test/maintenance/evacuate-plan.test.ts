@@ -201,6 +201,21 @@ describe('planEvacuation', () => {
     ]);
   });
 
+  it('--to host@backend stands for its pools, less those that are part of --from', async () => {
+    const pools: Pool[] = [
+      { name: 'node@vendor#pool-a', capabilities: { free_capacity_gb: 50 } },
+      { name: 'node@vendor#pool-b', capabilities: { free_capacity_gb: 60 } },
+      { name: 'node@vendor#pool-c', capabilities: { free_capacity_gb: 70 } },
+    ];
+    const volumes = [vol('v1', { 'os-vol-host-attr:host': 'node@vendor#pool-c' })];
+    const plan = await planEvacuation(
+      { client: fakeClient(volumes, pools), journal: new Journal(io), cloud: 'c', preflight: async () => null },
+      { ...request, from: 'node@vendor#pool-c', to: ['node@vendor'] },
+    );
+    expect(plan.request.to).toEqual(['node@vendor#pool-a', 'node@vendor#pool-b']);
+    expect(plan.moves.map((m) => m.destination)).toEqual(['node@vendor#pool-b']);
+  });
+
   it('narrows by type and project, spreads over several destinations by free capacity and refuses what would not fit', async () => {
     const volumes = [
       vol('v1', { size: 4 }),

@@ -7,7 +7,7 @@ describe('maintenance commands: usage errors are one line and exit 2', () => {
     [['evacuate', '--to', 'n@b#p'], "Error: required option '--from <host@backend[#pool]>' not specified"],
     [['evacuate', '--from', 'n@a'], "Error: required option '--to <host@backend[#pool]...>' not specified"],
     [['evacuate', '--from', 'n', '--to', 'n@b#p'], "Error: invalid value for --from: 'n' (expected host@backend or host@backend#pool)"],
-    [['evacuate', '--from', 'n@a', '--to', 'n@b@c'], "Error: invalid value for --to: 'n@b@c' (expected host@backend#pool, or host@backend when it has one pool)"],
+    [['evacuate', '--from', 'n@a', '--to', 'n@b@c'], "Error: invalid value for --to: 'n@b@c' (expected host@backend#pool or host@backend)"],
     [['evacuate', '--from', 'n@a', '--to', 'n@a'], 'Error: --to n@a is part of --from n@a: a volume cannot be evacuated onto its own backend'],
     [['evacuate', '--from', 'n@a', '--to', 'n@a#p1'], 'Error: --to n@a#p1 is part of --from n@a: a volume cannot be evacuated onto its own backend'],
     [['evacuate', '--from', 'n@a', '--to', 'n@b#p', '--concurrency', '0'], "Error: invalid value for --concurrency: '0' (expected a positive whole number)"],

@@ -125,22 +125,22 @@ async function closeSeenEntries(deps: PlanDeps, request: EvacuationRequest, jour
 }
 
 /**
- * `--to host@backend` stands for its pool when the backend has exactly one, as `migrate` accepts it; a backend with
- * several must be given one (the plan counts capacity per pool). A name that matches no pool is kept: each move's
- * pre-flight then refuses it with the closest names.
+ * `--to host@backend` stands for its pools, as the scheduler would read it: one pool, that pool (as `migrate`
+ * accepts it); several, each of them, so that each volume goes where the most room is left, as with several `--to`
+ * pools (the plan counts capacity per pool). A pool that is part of `--from` is never a destination. A name that
+ * matches no pool is kept: each move's pre-flight then refuses it with the closest names.
  */
 function resolveDestinations(to: string[], from: string, pools: Pool[]): string[] {
-  const resolved = to.map((t) => {
-    if (t.includes('#')) return t;
+  const onSource = (pool: string) => hostMatches({ 'os-vol-host-attr:host': pool } as unknown as Volume, from);
+  const resolved = to.flatMap((t) => {
+    if (t.includes('#')) return [t];
     const own = pools.filter((p) => p.name.startsWith(`${t}#`)).map((p) => p.name);
-    if (own.length === 1) {
-      if (hostMatches({ 'os-vol-host-attr:host': own[0] } as unknown as Volume, from)) {
-        throw new UsageError(`--to ${t} is ${own[0]}, part of --from ${from}: a volume cannot be evacuated onto its own backend`);
-      }
-      return own[0]!;
+    if (own.length === 0) return [t];
+    const away = own.filter((p) => !onSource(p));
+    if (away.length === 0) {
+      throw new UsageError(`--to ${t} is ${own.join(', ')}, part of --from ${from}: a volume cannot be evacuated onto its own backend`);
     }
-    if (own.length > 1) throw new UsageError(`--to ${t} has ${own.length} pools (${own.join(', ')}): name one as host@backend#pool`);
-    return t;
+    return away;
   });
   return [...new Set(resolved)];
 }
