@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockStorageClient } from '../../src/api/block-storage.js';
 import type { Pool, Volume } from '../../src/model/cinder.js';
-import { computeAggregate, orderVolumes, planEvacuation, SlotScheduler, type EvacuationRequest, type MoveState } from '../../src/migration/evacuate/index.js';
+import { computeAggregate, orderVolumes, planEvacuation, queuedMoveState, SlotScheduler, type EvacuationRequest, type MoveState } from '../../src/migration/evacuate/index.js';
 import { Journal } from '../../src/migration/journal.js';
 import type { Io } from '../../src/io.js';
 import { capture } from '../helpers/run.js';
@@ -299,19 +299,11 @@ describe('planEvacuation closes what an earlier run left open', () => {
 describe('computeAggregate', () => {
   it('counts done, failed, running and bytes (running volumes by their copied bytes)', () => {
     const mk = (size: number, result: MoveState['result'], copied: number | null = null): MoveState => ({
-      move: { volume: vol(String(Math.random()), { size }), destination: 'd', action: 'migrate' },
+      ...queuedMoveState({ volume: vol(String(Math.random()), { size }), destination: 'd', action: 'migrate' }),
       stage: result === 'queued' ? 'queued' : result === 'active' ? 'active' : 'ended',
-      action: 'migrate',
-      destination: 'd',
-      quietPolls: 0,
-      failedReads: 0,
-      missingReads: 0,
       result,
       startedAt: 0,
-      endedAt: null,
       snapshot: copied === null ? null : ({ bytesCopied: copied, rateBytesPerSecond: null } as MoveState['snapshot']),
-      tracker: null,
-      holdsSlot: false,
     });
     const agg = computeAggregate([mk(2, 'moved'), mk(1, 'failed'), mk(4, 'active', GIB), mk(1, 'queued')], 10_000);
     expect(agg).toMatchObject({ total: 4, done: 1, failed: 1, running: 1, totalBytes: 8 * GIB, bytesDone: 3 * GIB });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { computeAggregate, type MoveState } from '../../src/migration/evacuate/index.js';
+import { computeAggregate, queuedMoveState, type MoveState } from '../../src/migration/evacuate/index.js';
 import type { Volume } from '../../src/model/cinder.js';
 import { TtyEvacuationRenderer } from '../../src/ui/evacuate-tty.js';
 import { Output } from '../../src/ui/output.js';
@@ -18,21 +18,7 @@ const TO = 'sandbox@vendor#pool-a';
 
 function moveState(id: string, name: string, size: number): MoveState {
   const volume = { id, name, size, status: 'available', 'os-vol-host-attr:host': FROM } as unknown as Volume;
-  return {
-    move: { volume, destination: TO, action: 'migrate' },
-    stage: 'queued',
-    action: 'migrate',
-    destination: TO,
-    result: 'queued',
-    startedAt: null,
-    endedAt: null,
-    snapshot: null,
-    tracker: null,
-    holdsSlot: false,
-    quietPolls: 0,
-    failedReads: 0,
-    missingReads: 0,
-  };
+  return queuedMoveState({ volume, destination: TO, action: 'migrate' });
 }
 
 async function evacuation(cols: number) {

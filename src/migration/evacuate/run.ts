@@ -14,6 +14,7 @@ import { evacuationExitCode, failureReason, notStartedReason } from './ends.js';
 import { evacuationTag } from './plan.js';
 import { SlotScheduler } from './scheduler.js';
 import type { AggregateProgress, EvacuationEnd, EvacuationLimits, EvacuationOutcome, EvacuationPlan, MoveResult, MoveState, PlannedMove, RunDeps } from './types.js';
+import { queuedMoveState } from './types.js';
 
 /** Failed reads in a row after which a volume's state is given up as unknown (with the back-off, minutes). */
 const VOLUME_READ_BUDGET = 8;
@@ -51,21 +52,7 @@ class EvacuationRun {
   ) {
     this.now = nowFor(deps.io);
     this.startedAt = this.now();
-    this.states = plan.moves.map((move) => ({
-      move,
-      stage: 'queued',
-      action: move.action,
-      destination: move.destination,
-      result: 'queued',
-      startedAt: null,
-      endedAt: null,
-      snapshot: null,
-      tracker: null,
-      holdsSlot: false,
-      quietPolls: 0,
-      failedReads: 0,
-      missingReads: 0,
-    }));
+    this.states = plan.moves.map(queuedMoveState);
     this.byMove = new Map(this.states.map((s) => [s.move, s]));
     this.scheduler = new SlotScheduler(
       plan.moves.filter((m) => m.action === 'migrate'),

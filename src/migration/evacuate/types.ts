@@ -107,6 +107,25 @@ export interface MoveState {
   missingReads: number;
 }
 
+/** A move as the run starts it: queued, going where the plan said, nothing read yet. */
+export function queuedMoveState(move: PlannedMove): MoveState {
+  return {
+    move,
+    stage: 'queued',
+    action: move.action,
+    destination: move.destination,
+    result: 'queued',
+    startedAt: null,
+    endedAt: null,
+    snapshot: null,
+    tracker: null,
+    holdsSlot: false,
+    quietPolls: 0,
+    failedReads: 0,
+    missingReads: 0,
+  };
+}
+
 export interface AggregateProgress {
   total: number;
   done: number;
