@@ -4,6 +4,9 @@ import { displayWidth, wrapWords } from '../help/text.js';
 import { NONE } from './format.js';
 import { renderKeyValue } from './table.js';
 
+/** The widest key of the two key-value sections, `region, interface:`. */
+const KEY_WIDTH = 'region, interface:'.length;
+
 export const CHECK_NAMES: Record<DoctorCheck['name'], string> = {
   configuration: 'configuration',
   authentication: 'authentication',
@@ -35,40 +38,35 @@ export function renderDoctor(report: DoctorReport, c: ChalkInstance, columns?: n
   const ep = report.endpoints;
   const cloudFile = cf.clouds_file ? `${cf.clouds_file}${cf.cloud ? ` (cloud ${cf.cloud}, chosen by ${cf.cloud_selected_by ?? '?'})` : ''}` : NONE;
   const identity = [cf.user ? `user ${cf.user}` : null, cf.project ? `project ${cf.project}` : null].filter(Boolean).join(', ');
-  // `key:   value` rows, indented by two; a long value goes on under itself (a path is broken only at a space).
-  const keyColumn = 2 + 'region, interface:'.length + 2;
-  const wrapValue = (row: string): string[] => {
-    if (columns === undefined || columns - keyColumn < 40 || displayWidth(row) + 2 <= columns) return [`  ${row}`];
-    const [head, ...more] = wrapWords(row.slice(keyColumn - 2), columns - keyColumn);
-    return [`  ${row.slice(0, keyColumn - 2)}${head}`, ...more.map((l) => `${' '.repeat(keyColumn)}${l}`)];
-  };
+  // `key:   value` rows, indented by two; on a terminal a long value goes on under itself (renderKeyValue aligns
+  // the lines of a value), a path broken only at a space.
+  const valueRoom = columns === undefined ? undefined : columns - (2 + KEY_WIDTH + 2);
+  const keyValues = (pairs: [string, string][]): string[] =>
+    renderKeyValue(
+      valueRoom === undefined || valueRoom < 40 ? pairs : pairs.map(([k, v]) => [k, wrapWords(v, valueRoom).join('\n')]),
+      KEY_WIDTH,
+    ).map((l) => `  ${l}`);
   const lines: string[] = ['Configuration'];
   lines.push(
-    ...renderKeyValue(
-      [
-        ['settings file', orNone(cf.settings_file)],
-        ['clouds.yaml', cloudFile],
-        ...(cf.secure_file ? [['secure.yaml', cf.secure_file] as [string, string]] : []),
-        ...(cf.vendor_file ? [['clouds-public', cf.vendor_file] as [string, string]] : []),
-        ['environment', cf.environment.length ? cf.environment.join(', ') : NONE],
-        ['flags', cf.flags.length ? cf.flags.join(', ') : NONE],
-        ['auth', cf.auth_type ? `${cf.auth_type}${identity ? `, ${identity}` : ''}` : NONE],
-        ['region, interface', `${orNone(cf.region)}, ${orNone(cf.interface)}`],
-      ],
-      'region, interface:'.length,
-    ).flatMap(wrapValue),
+    ...keyValues([
+      ['settings file', orNone(cf.settings_file)],
+      ['clouds.yaml', cloudFile],
+      ...(cf.secure_file ? [['secure.yaml', cf.secure_file] as [string, string]] : []),
+      ...(cf.vendor_file ? [['clouds-public', cf.vendor_file] as [string, string]] : []),
+      ['environment', cf.environment.length ? cf.environment.join(', ') : NONE],
+      ['flags', cf.flags.length ? cf.flags.join(', ') : NONE],
+      ['auth', cf.auth_type ? `${cf.auth_type}${identity ? `, ${identity}` : ''}` : NONE],
+      ['region, interface', `${orNone(cf.region)}, ${orNone(cf.interface)}`],
+    ]),
   );
   lines.push('Endpoints');
   const range = ep.server_max_microversion ? `server ${ep.server_min_microversion ?? '?'} to ${ep.server_max_microversion}, ` : '';
   lines.push(
-    ...renderKeyValue(
-      [
-        ['identity', orNone(ep.identity)],
-        ['block storage', ep.block_storage ? `${ep.block_storage} (${ep.block_storage_from === 'override' ? 'endpoint override' : 'from the catalog'})` : NONE],
-        ['microversion', ep.microversion ? `${ep.microversion} in use${ep.pinned ? ` (pinned to ${ep.pinned})` : ''} (${range}volmig up to ${ep.volmig_max_microversion})` : NONE],
-      ],
-      'region, interface:'.length,
-    ).flatMap(wrapValue),
+    ...keyValues([
+      ['identity', orNone(ep.identity)],
+      ['block storage', ep.block_storage ? `${ep.block_storage} (${ep.block_storage_from === 'override' ? 'endpoint override' : 'from the catalog'})` : NONE],
+      ['microversion', ep.microversion ? `${ep.microversion} in use${ep.pinned ? ` (pinned to ${ep.pinned})` : ''} (${range}volmig up to ${ep.volmig_max_microversion})` : NONE],
+    ]),
   );
   lines.push('Checks');
   const width = Math.max(...report.checks.map((k) => CHECK_NAMES[k.name].length));
